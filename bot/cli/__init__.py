@@ -1,0 +1,20 @@
+"""The `servicedesk` console script: one typer app, one sub-app per concern."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import catalog, chat, db, match, serve, sla
+
+app = typer.Typer(
+    help="servicedesk: layanan service desk berbasis chat untuk Diskominfo.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(catalog.app, name="catalog", help="Katalog layanan per instansi.")
+# Single-command concerns are plain commands, so their --help shows their options directly.
+app.command("match", help="Cocokkan teks bebas dengan layanan.")(match.match)
+app.add_typer(sla.app, name="sla", help="Perhitungan SLA hari kerja.")
+app.add_typer(db.app, name="db", help="Migrasi basis data.")
+app.command("chat", help="Obrolan di terminal dengan bot.")(chat.chat)
+app.command("serve", help="Jalankan server (Telegram, WhatsApp, web chat).")(serve.serve)

@@ -1,0 +1,277 @@
+"""The dialog engine: one inbound message → one database transaction.
+
+Inside that transaction: dedupe the update, find the requester, load the conversation, run the
+intake dialog (or a command), create the ticket when confirmed, save the conversation and queue
+every reply in the outbox. Either all of it is committed or none of it, so a crash never leaves
+a ticket without its state (or the reverse), and a redelivered update changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.dialogs import intake
+from bot.dialogs.intake import Context, State, Step, StoredUpload, Turn, UploadProblem
+from bot.dialogs.messages import Inbound, Outbound
+from bot.handlers.requester import TicketView, handle_command
+from core.catalog.loader import load_catalog
+from core.catalog.matching import matcher_for
+from core.catalog.schema import Catalog
+from core.settings import Settings
+from core.sla.calendar import WorkingCalendar, calendar_for
+from locales import normalize, translator
+from storage import repositories as repo
+from storage.attachments import AttachmentRejected, AttachmentStore, AttachmentTooLarge
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+_STATES = frozenset(state.value for state in State)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class HandleResult:
+    duplicate: bool
+    replies: list[Outbound] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+class _RequesterTickets:
+    """/status's view of the database: only this requester's tickets."""
+
+    def __init__(self, conn: AsyncConnection, requester_id: int) -> None:
+        self._conn = conn
+        self._requester_id = requester_id
+
+    async def recent(self, limit: int) -> list[TicketView]:
+        """The requester's newest tickets."""
+        return list(
+            await repo.list_tickets_for_requester(
+                self._conn, requester_id=self._requester_id, limit=limit
+            )
+        )
+
+    async def find(self, ref: str) -> TicketView | None:
+        """The requester's ticket with this reference, else None."""
+        return await repo.get_ticket_for_requester(
+            self._conn, ref=ref, requester_id=self._requester_id
+        )
+
+
+class DialogEngine:
+    """Runs the intake dialog for one agency on one database."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        catalog: Catalog | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.catalog = catalog or load_catalog(settings.agency, extra_dir=settings.catalog_dir)
+        self.agency = self.catalog.agency.code
+        self.calendar = calendar or calendar_for(
+            self.catalog.agency, extra_dir=settings.calendar_dir
+        )
+        self.matcher = matcher_for(self.catalog)
+        self.store = AttachmentStore(settings.attachments_dir, settings.max_attachment_bytes)
+        self.default_locale = normalize(settings.locale)
+
+    async def handle(self, msg: Inbound) -> HandleResult:
+        """Process one inbound message; replies are queued in the outbox (their ids returned)."""
+        now = self.clock()
+        try:
+            async with self.db.transaction() as conn:
+                return await self._handle(conn, msg, now)
+        except Exception as exc:
+            # Texts of exceptions may quote the message or bound SQL parameters: log frames only.
+            log.error(
+                "dialog failed on %s (%s); rolled back\n%s",
+                msg.channel,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            return await self._apologise(msg, now, exc)
+
+    async def _handle(self, conn: AsyncConnection, msg: Inbound, now: datetime) -> HandleResult:
+        if msg.update_id is not None and not await repo.record_inbound(
+            conn, channel=msg.channel, update_id=msg.update_id, at=now
+        ):
+            return HandleResult(duplicate=True)
+        requester_id = await repo.get_or_create_requester(
+            conn,
+            channel=msg.channel,
+            external_id=msg.user_id,
+            display_name=msg.display_name,
+            at=now,
+            locale=self.default_locale,
+        )
+        record = await repo.load_conversation(
+            conn, channel=msg.channel, chat_id=msg.chat_id, for_update=True
+        )
+        turn = self._turn(record)
+        upload = await self._store_upload(conn, msg, turn, now)
+        ctx = Context(
+            catalog=self.catalog,
+            calendar=self.calendar,
+            now=now,
+            match=self.matcher.match,
+            upload=upload,
+            first_contact=record is None,
+        )
+        step = await self._run(conn, msg, turn, ctx, requester_id)
+        replies = list(step.replies)
+        for ticket in step.effects:
+            ref = await self._file(conn, msg, ticket, requester_id, now)
+            replies += intake.filed_replies(
+                ticket, ref, Turn(step.state, step.data, step.locale), ctx
+            )
+        await repo.save_conversation(
+            conn,
+            channel=msg.channel,
+            chat_id=msg.chat_id,
+            requester_id=requester_id,
+            agency=self.agency,
+            state=str(step.state),
+            data=step.data,
+            locale=step.locale,
+            at=now,
+        )
+        ids = await self._enqueue(conn, msg, replies, now)
+        return HandleResult(duplicate=False, replies=replies, outbox_ids=ids)
+
+    def _turn(self, record: repo.ConversationRecord | None) -> Turn:
+        """The stored conversation; a dialog from another agency's catalog starts over."""
+        if record is None:
+            return Turn(State.IDLE, {}, self.default_locale)
+        locale = normalize(record.locale)
+        if record.agency != self.agency or record.state not in _STATES:
+            return Turn(State.IDLE, {}, locale)
+        return intake.repair(
+            Turn(State(record.state), dict(record.data or {}), locale), self.catalog
+        )
+
+    async def _run(
+        self, conn: AsyncConnection, msg: Inbound, turn: Turn, ctx: Context, requester_id: int
+    ) -> Step:
+        text = (msg.text or "").strip()
+        if msg.choice is None and msg.attachment is None and text.startswith("/"):
+            return await handle_command(text, turn, ctx, _RequesterTickets(conn, requester_id))
+        return intake.step(turn, msg, ctx)
+
+    async def _store_upload(
+        self, conn: AsyncConnection, msg: Inbound, turn: Turn, now: datetime
+    ) -> StoredUpload | UploadProblem | None:
+        """Store a file only when it answers the current question (a document)."""
+        if msg.attachment is None or not intake.wants_upload(turn):
+            return None
+        try:
+            saved = await repo.save_attachment(
+                conn,
+                store=self.store,
+                data=msg.attachment.data,
+                filename=msg.attachment.filename,
+                mime_hint=msg.attachment.mime_hint,
+                channel=msg.channel,
+                chat_id=msg.chat_id,
+                at=now,
+            )
+        except AttachmentTooLarge:
+            return UploadProblem("too_large", self.store.max_bytes)
+        except AttachmentRejected:
+            return UploadProblem("rejected")
+        return StoredUpload(attachment_id=saved.id, filename=saved.filename, size=saved.size)
+
+    async def _file(
+        self,
+        conn: AsyncConnection,
+        msg: Inbound,
+        ticket: intake.FileTicket,
+        requester_id: int,
+        now: datetime,
+    ) -> str:
+        """Create the ticket (with its 'created' event) and link its files; returns the ref."""
+        agency = self.catalog.agency
+        created = await repo.create_ticket(
+            conn,
+            agency=agency.code,
+            prefix=agency.prefix,
+            year=ticket.submitted_at.astimezone(self.calendar.zone).year,
+            service=ticket.service,
+            product=ticket.product,
+            requester_id=requester_id,
+            channel=msg.channel,
+            chat_id=msg.chat_id,
+            fields=ticket.fields,
+            requirements=ticket.requirements,
+            created_at=now,
+            start_at=ticket.sla.start,
+            target_at=ticket.sla.target,
+            due_at=ticket.sla.due,
+            step=ticket.step,
+            assigned_role=ticket.role,
+            step_due_at=ticket.step_due,
+        )
+        await repo.link_attachments(conn, ids=ticket.attachment_ids, ticket_id=created.id)
+        return created.ref
+
+    async def _enqueue(
+        self, conn: AsyncConnection, msg: Inbound, replies: list[Outbound], now: datetime
+    ) -> list[int]:
+        """Queue the replies in order; a redelivered update cannot queue them twice."""
+        base = f"reply:{msg.channel}:{msg.update_id or uuid.uuid4().hex}"
+        ids: list[int] = []
+        for index, reply in enumerate(replies):
+            queued = await repo.enqueue(
+                conn,
+                key=f"{base}:{index}",
+                channel=msg.channel,
+                recipient=msg.chat_id,
+                payload=reply.to_payload(),
+                at=now,
+            )
+            if queued is not None:
+                ids.append(queued)
+        return ids
+
+    async def _apologise(self, msg: Inbound, now: datetime, error: Exception) -> HandleResult:
+        """After a rollback: queue a polite apology; the conversation stays as it was."""
+        try:
+            async with self.db.transaction() as conn:
+                if msg.update_id is not None and not await repo.record_inbound(
+                    conn, channel=msg.channel, update_id=msg.update_id, at=now
+                ):
+                    return HandleResult(duplicate=True)
+                record = await repo.load_conversation(
+                    conn, channel=msg.channel, chat_id=msg.chat_id
+                )
+                t = translator(record.locale if record else self.default_locale)
+                reply = Outbound(
+                    text=t(
+                        "Maaf, terjadi gangguan saat memproses pesan Bapak/Ibu. Jawaban "
+                        "sebelumnya tetap tersimpan; silakan kirim ulang pesan terakhir "
+                        "sebentar lagi."
+                    )
+                )
+                ids = await self._enqueue(conn, msg, [reply], now)
+        except Exception:
+            # Not even the apology could be stored: let the caller ask for a redelivery.
+            raise error from None
+        return HandleResult(duplicate=False, replies=[reply], outbox_ids=ids)

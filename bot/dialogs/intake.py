@@ -1,0 +1,901 @@
+"""The intake dialog: find the service, ask its product, fields and documents one at a time,
+show a summary, and file the ticket.
+
+Every function here is pure: (turn, inbound, context) → `Step` (new state, data, locale,
+replies, effects). The engine loads the turn from the database, stores uploads before calling
+in, and carries out the effects (only `FileTicket`) in the same transaction. All dialog data
+lives in the conversation's JSON, never in process memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from bot.dialogs.messages import Choice, Inbound, Outbound
+from bot.dialogs.values import (
+    FieldContext,
+    ValueProblem,
+    format_day,
+    format_moment,
+    valid_srikandi,
+    validate,
+)
+from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
+from core.sla.calendar import SlaTimes, WorkingCalendar
+from core.sla.duration import Duration, SlaSpec, Unit
+from locales import SUPPORTED, Translator, translator
+
+MAX_CHOICE_BYTES = 64
+SUGGESTIONS = 3
+
+
+class State(StrEnum):
+    """Where the conversation is; stored in the database, so never rename the values."""
+
+    IDLE = "idle"  # nothing in progress
+    CONFIRM_SERVICE = "confirm_service"  # "Maksud Bapak/Ibu layanan X?"
+    CHOOSE_SERVICE = "choose_service"  # the menu, or a few suggestions
+    CHOOSE_PRODUCT = "choose_product"
+    ASK_FIELD = "ask_field"  # data["field"] is being asked
+    ASK_DOCUMENT = "ask_document"  # data["doc"] is being asked (upload)
+    ASK_SRIKANDI = "ask_srikandi"  # data["doc"] as a SRIKANDI letter number
+    CONFIRM = "confirm"  # the summary: Kirim / Ubah / Batal
+    CHOOSE_EDIT = "choose_edit"  # which answer to change
+
+
+# --- what the engine hands in ---------------------------------------------------------------
+
+
+class MatchLike(Protocol):
+    """One candidate of core.catalog.matching (service and product codes)."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def product(self) -> str | None: ...
+
+
+class MatchResultLike(Protocol):
+    """core.catalog.matching.MatchResult, as far as the dialog reads it."""
+
+    @property
+    def confident(self) -> bool: ...
+    @property
+    def matches(self) -> Sequence[MatchLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """A file the engine already stored for the document being asked."""
+
+    attachment_id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadProblem:
+    """A file the engine refused to store."""
+
+    reason: Literal["too_large", "rejected"]
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    catalog: Catalog
+    calendar: WorkingCalendar
+    now: datetime  # aware
+    match: Callable[[str], MatchResultLike] | None = None
+    upload: StoredUpload | UploadProblem | None = None
+    first_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The conversation as loaded: state, JSON data and language."""
+
+    state: State = State.IDLE
+    data: dict[str, Any] = field(default_factory=dict)
+    locale: str = "id"
+
+
+@dataclass(frozen=True)
+class FileTicket:
+    """Effect: create the ticket (and link its attachments) in the engine's transaction."""
+
+    service: str
+    product: str | None
+    fields: dict[str, Any]
+    requirements: dict[str, Any]
+    attachment_ids: list[int]
+    submitted_at: datetime
+    sla: SlaTimes
+    step: str
+    role: str
+    step_due: datetime
+
+
+@dataclass(frozen=True)
+class Step:
+    state: State
+    data: dict[str, Any]
+    locale: str
+    replies: list[Outbound]
+    effects: list[FileTicket] = field(default_factory=list)
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def choice(data: str, label: str) -> Choice:
+    """A button; its data must fit Telegram's 64-byte callback limit."""
+    if len(data.encode("utf-8")) > MAX_CHOICE_BYTES:
+        raise ValueError(f"choice data over {MAX_CHOICE_BYTES} bytes: {data[:20]}...")
+    return Choice(data, label)
+
+
+def _t(turn: Turn) -> Translator:
+    return translator(turn.locale)
+
+
+def _service(turn: Turn, ctx: Context) -> Service | None:
+    code = turn.data.get("service")
+    return ctx.catalog.service(code) if code else None
+
+
+def _service_label(service: Service, t: Translator) -> str:
+    return (service.short_name or service.name).get(t.locale)
+
+
+def _join(*parts: str | None) -> str:
+    return "\n\n".join(p for p in parts if p)
+
+
+def _fields(turn: Turn, service: Service) -> list[FieldSpec]:
+    return service.fields_for(turn.data.get("product"))
+
+
+def _field(turn: Turn, service: Service, code: str | None) -> FieldSpec | None:
+    return next((f for f in _fields(turn, service) if f.code == code), None)
+
+
+def _requirement(service: Service, code: str | None) -> Requirement | None:
+    return next((r for r in service.requirements if r.code == code), None)
+
+
+def _step(turn: Turn, state: State, data: dict[str, Any], replies: list[Outbound]) -> Step:
+    return Step(state=state, data=data, locale=turn.locale, replies=replies)
+
+
+def _fresh() -> dict[str, Any]:
+    """Data with the dialog cleared (nothing is kept between requests)."""
+    return {}
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def step(turn: Turn, msg: Inbound, ctx: Context) -> Step:
+    """Advance the dialog by one inbound message (a tap, text, or a file)."""
+    greeting = _greeting(turn, ctx) if ctx.first_contact else None
+    if msg.choice is not None:
+        result = _on_choice(turn, msg.choice, ctx)
+    elif msg.attachment is not None:
+        result = _on_upload(turn, ctx)
+    else:
+        result = _on_text(turn, (msg.text or "").strip(), ctx)
+    if greeting and result.replies:
+        first = result.replies[0]
+        result.replies[0] = replace(first, text=_join(greeting, first.text))
+    return result
+
+
+def start(turn: Turn, ctx: Context) -> Step:
+    """`/start`: greet and show the menu (any dialog in progress is dropped)."""
+    t = _t(turn)
+    fresh = replace(turn, state=State.CHOOSE_SERVICE, data=_fresh())
+    question = _menu_question(fresh, ctx, t)
+    return _step(
+        fresh,
+        State.CHOOSE_SERVICE,
+        fresh.data,
+        [replace(question, text=_join(_greeting(turn, ctx), question.text))],
+    )
+
+
+def menu(turn: Turn, ctx: Context, note: str | None = None) -> Step:
+    """`/layanan`: the full list of services (any dialog in progress is dropped)."""
+    fresh = replace(turn, state=State.CHOOSE_SERVICE, data=_fresh())
+    question = _menu_question(fresh, ctx, _t(turn))
+    return _step(
+        fresh,
+        State.CHOOSE_SERVICE,
+        fresh.data,
+        [replace(question, text=_join(note, question.text))],
+    )
+
+
+def cancel(turn: Turn, ctx: Context) -> Step:
+    """`/batal` or [Batal]: drop the dialog; nothing is created."""
+    t = _t(turn)
+    idle = replace(turn, state=State.IDLE, data=_fresh())
+    if turn.state is State.IDLE:
+        text = t("Tidak ada permohonan yang sedang berjalan.")
+    else:
+        text = t("Permohonan dibatalkan. Tidak ada tiket yang dibuat.")
+    question = question_for(idle, ctx)
+    return _step(idle, State.IDLE, idle.data, [replace(question, text=_join(text, question.text))])
+
+
+def set_language(turn: Turn, ctx: Context, locale: str) -> Step:
+    """Switch the conversation's language and ask the current question again in it."""
+    switched = replace(turn, locale=locale)
+    t = _t(switched)
+    note = t("Baik, kami akan menggunakan Bahasa Indonesia.")
+    question = question_for(switched, ctx)
+    return Step(
+        state=turn.state,
+        data=turn.data,
+        locale=locale,
+        replies=[replace(question, text=_join(note, question.text))],
+    )
+
+
+def language_question(turn: Turn) -> Outbound:
+    """The `/bahasa` question: one button per supported language."""
+    t = _t(turn)
+    names = {"id": "Bahasa Indonesia", "en": "English"}
+    return Outbound(
+        text=t("Pilih bahasa:"),
+        choices=tuple(choice(f"lang:{code}", names.get(code, code)) for code in SUPPORTED),
+    )
+
+
+def reask(turn: Turn, ctx: Context, note: str | None = None) -> Step:
+    """Keep the state and show the current question again (after help, status, a stale tap)."""
+    question = question_for(turn, ctx)
+    return _step(turn, turn.state, turn.data, [replace(question, text=_join(note, question.text))])
+
+
+def question_for(turn: Turn, ctx: Context) -> Outbound:
+    """The question the conversation is waiting on, rendered in its language."""
+    t = _t(turn)
+    service = _service(turn, ctx)
+    state = turn.state
+    if state is State.CONFIRM_SERVICE:
+        return _confirm_service_question(turn, ctx, t)
+    if state is State.CHOOSE_SERVICE:
+        return _menu_question(turn, ctx, t)
+    if service is None or state is State.IDLE:
+        return Outbound(
+            text=t("Ada yang bisa kami bantu? Ketik kebutuhan Bapak/Ibu atau pilih layanan."),
+            choices=(choice("menu", t("Lihat daftar layanan")),),
+        )
+    if state is State.CHOOSE_PRODUCT:
+        return _product_question(turn, service, t)
+    if state is State.ASK_FIELD:
+        spec = _field(turn, service, turn.data.get("field"))
+        if spec is not None:
+            return _field_question(turn, spec, ctx, t)
+    if state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
+        requirement = _requirement(service, turn.data.get("doc"))
+        if requirement is not None:
+            return _document_question(turn, requirement, t)
+    if state is State.CHOOSE_EDIT:
+        return _edit_question(turn, service, t)
+    return _summary(turn, service, ctx, t)
+
+
+def filed_replies(ticket: FileTicket, ref: str, turn: Turn, ctx: Context) -> list[Outbound]:
+    """The confirmation after the ticket was created: its number, SLA and the next step."""
+    t = _t(turn)
+    zone = ctx.catalog.agency.timezone
+    service = ctx.catalog.service(ticket.service)
+    lines = [
+        t("Terima kasih. Permohonan Bapak/Ibu sudah kami terima dengan nomor tiket {ref}.").format(
+            ref=ref
+        )
+    ]
+    if ticket.sla.start > ticket.submitted_at:
+        lines.append(
+            t(
+                "Permohonan masuk di luar jam layanan, sehingga waktu penyelesaian dihitung "
+                "mulai {start}."
+            ).format(start=format_moment(ticket.sla.start, zone, t))
+        )
+    if ticket.sla.target is not None:
+        lines.append(
+            t("Target selesai: {when}.").format(when=format_moment(ticket.sla.target, zone, t))
+        )
+    lines.append(
+        t("Batas waktu penyelesaian: {when}.").format(when=format_moment(ticket.sla.due, zone, t))
+    )
+    if service is not None:
+        first = next((s for s in service.procedure if s.code == ticket.step), service.procedure[0])
+        role = next((r for r in ctx.catalog.agency.roles if r.code == first.role), None)
+        lines.append(
+            t("Langkah berikutnya: {action} ({role}), paling lambat {when}.").format(
+                action=first.action.get(t.locale),
+                role=role.name.get(t.locale) if role else first.role,
+                when=format_moment(ticket.step_due, zone, t),
+            )
+        )
+    lines.append(
+        t("Simpan nomor tiket ini. Cek perkembangannya kapan saja dengan /status {ref}.").format(
+            ref=ref
+        )
+    )
+    return [Outbound(text="\n".join(lines))]
+
+
+def wants_upload(turn: Turn) -> bool:
+    """True when an uploaded file would answer the current question (the engine stores it)."""
+    return turn.state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI)
+
+
+def describe_sla(spec: SlaSpec, t: Translator) -> str:
+    """ "1-3 hari kerja" / "1-3 working days" in the conversation's language."""
+    if spec.target is None:
+        return _describe_duration(spec.due, t)
+    ranges = {
+        Unit.WORKING_DAYS: t("{a}-{b} hari kerja"),
+        Unit.HOURS: t("{a}-{b} jam"),
+        Unit.MINUTES: t("{a}-{b} menit"),
+    }
+    return ranges[spec.due.unit].format(a=spec.target.amount, b=spec.due.amount)
+
+
+def _describe_duration(duration: Duration, t: Translator) -> str:
+    if duration.amount == 1:
+        single = {
+            Unit.WORKING_DAYS: t("1 hari kerja"),
+            Unit.HOURS: t("1 jam"),
+            Unit.MINUTES: t("1 menit"),
+        }
+        return single[duration.unit]
+    many = {
+        Unit.WORKING_DAYS: t("{n} hari kerja"),
+        Unit.HOURS: t("{n} jam"),
+        Unit.MINUTES: t("{n} menit"),
+    }
+    return many[duration.unit].format(n=duration.amount)
+
+
+# --- greeting and finding the service -------------------------------------------------------
+
+
+def _greeting(turn: Turn, ctx: Context) -> str:
+    t = _t(turn)
+    agency = ctx.catalog.agency
+    return t(
+        "Selamat datang di layanan {agency}. Kami siap membantu permohonan layanan TIK Bapak/Ibu."
+    ).format(agency=agency.short_name)
+
+
+def _menu_question(turn: Turn, ctx: Context, t: Translator) -> Outbound:
+    suggested = [s for s in (ctx.catalog.service(c) for c in turn.data.get("suggest", [])) if s]
+    if suggested:
+        return Outbound(
+            text=t("Mungkin yang Bapak/Ibu maksud salah satu layanan berikut. Silakan pilih:"),
+            choices=(
+                *(choice(f"svc:{s.code}", _service_label(s, t)) for s in suggested),
+                choice("menu", t("Lihat semua layanan")),
+            ),
+        )
+    return Outbound(
+        text=t(
+            'Ketik kebutuhan Bapak/Ibu (misalnya "internet kantor mati") atau pilih layanan '
+            "di bawah ini:"
+        ),
+        choices=tuple(choice(f"svc:{s.code}", _service_label(s, t)) for s in ctx.catalog.services),
+    )
+
+
+def _confirm_service_question(turn: Turn, ctx: Context, t: Translator) -> Outbound:
+    offer = turn.data.get("offer") or {}
+    service = ctx.catalog.service(offer.get("service", ""))
+    if service is None:
+        return _menu_question(turn, ctx, t)
+    product = service.product(offer.get("product"))
+    name = service.name.get(t.locale)
+    if product is not None:
+        name = t("{service} ({product})").format(service=name, product=product.name.get(t.locale))
+    return Outbound(
+        text=t("Maksud Bapak/Ibu: {service}?").format(service=name),
+        choices=(
+            choice(f"svc:{service.code}", t("Ya")),
+            choice("menu", t("Bukan, pilih dari menu")),
+        ),
+    )
+
+
+def _find_service(turn: Turn, text: str, ctx: Context) -> Step:
+    """Free text → the matcher: confirm a confident match, suggest weak ones, else the menu."""
+    t = _t(turn)
+    result = ctx.match(text) if ctx.match and text else None
+    matches = list(result.matches) if result is not None else []
+    if result is not None and result.confident and matches:
+        best = matches[0]
+        offer = {"service": best.service, "product": best.product}
+        data = {**_fresh(), "offer": offer}
+        moved = replace(turn, state=State.CONFIRM_SERVICE, data=data)
+        return _step(turn, State.CONFIRM_SERVICE, data, [question_for(moved, ctx)])
+    suggest: list[str] = []
+    for match in matches:
+        code = match.service
+        if code and code not in suggest and ctx.catalog.service(code):
+            suggest.append(code)
+    data = {**_fresh(), "suggest": suggest[:SUGGESTIONS]}
+    moved = replace(turn, state=State.CHOOSE_SERVICE, data=data)
+    note = None if suggest else t("Maaf, kami belum menemukan layanan yang sesuai.")
+    question = _menu_question(moved, ctx, t)
+    return _step(
+        turn, State.CHOOSE_SERVICE, data, [replace(question, text=_join(note, question.text))]
+    )
+
+
+def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
+    service = ctx.catalog.service(code)
+    if service is None:
+        t = _t(turn)
+        return reask(turn, ctx, t("Maaf, pilihan ini sudah tidak berlaku."))
+    offer = turn.data.get("offer") or {}
+    product = offer.get("product") if offer.get("service") == code else None
+    if service.product(product) is None:
+        product = None
+    data: dict[str, Any] = {"service": code, "product": product, "answers": {}, "docs": {}}
+    t = _t(turn)
+    note = t("Baik, {service}.").format(service=service.name.get(t.locale))
+    return _advance(replace(turn, data=data), ctx, note)
+
+
+# --- the form: product, fields, documents ---------------------------------------------------
+
+
+def _pending(data: dict[str, Any], service: Service) -> tuple[State, dict[str, Any]]:
+    """The state asking the first thing still missing (CONFIRM when nothing is), and its data."""
+    data = {k: v for k, v in data.items() if k not in ("field", "doc", "editing")}
+    answers: dict[str, Any] = data.setdefault("answers", {})
+    docs: dict[str, Any] = data.setdefault("docs", {})
+    if service.products and service.product(data.get("product")) is None:
+        return State.CHOOSE_PRODUCT, data
+    for spec in service.fields_for(data.get("product")):
+        if spec.code not in answers:
+            return State.ASK_FIELD, {**data, "field": spec.code}
+    for requirement in service.requirements:
+        if requirement.code not in docs:
+            return State.ASK_DOCUMENT, {**data, "doc": requirement.code}
+    return State.CONFIRM, data
+
+
+def _advance(turn: Turn, ctx: Context, note: str | None = None) -> Step:
+    """Ask the first thing still missing, or show the summary when nothing is."""
+    service = _service(turn, ctx)
+    if service is None:
+        return menu(turn, ctx, note)
+    state, data = _pending(turn.data, service)
+    moved = replace(turn, state=state, data=data)
+    question = question_for(moved, ctx)
+    return _step(turn, state, data, [replace(question, text=_join(note, question.text))])
+
+
+def repair(turn: Turn, catalog: Catalog) -> Turn:
+    """A stored turn made consistent with the catalog as it is now (it may have changed)."""
+    state = turn.state
+    if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE):
+        return turn
+    service = catalog.service(turn.data.get("service") or "")
+    if service is None:
+        return replace(turn, state=State.IDLE, data=_fresh())
+    if state is State.CHOOSE_PRODUCT and service.products:
+        return turn
+    if state is State.ASK_FIELD and _field(turn, service, turn.data.get("field")):
+        return turn
+    if state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI) and _requirement(
+        service, turn.data.get("doc")
+    ):
+        return turn
+    pending, data = _pending(turn.data, service)
+    if state in (State.CONFIRM, State.CHOOSE_EDIT) and pending is State.CONFIRM:
+        return turn
+    return replace(turn, state=pending, data=data)
+
+
+def _product_question(turn: Turn, service: Service, t: Translator) -> Outbound:
+    choices = [choice(f"prd:{p.code}", p.name.get(t.locale)) for p in service.products]
+    if turn.data.get("editing"):
+        choices.append(choice("keep", t("Tetap, tidak diubah")))
+    return Outbound(
+        text=t("Jenis permohonan {service} yang mana?").format(service=_service_label(service, t)),
+        choices=tuple(choices),
+    )
+
+
+def _field_question(turn: Turn, spec: FieldSpec, ctx: Context, t: Translator) -> Outbound:
+    hints: list[str] = []
+    if spec.example:
+        hints.append(t("Contoh: {example}").format(example=spec.example))
+    elif spec.type is FieldType.DATE:
+        hints.append(t("Contoh: 25/12/2026 atau 25 Desember 2026"))
+    elif spec.type is FieldType.DATETIME:
+        hints.append(t("Contoh: 25/12/2026 14.00"))
+    if spec.min_days_ahead:
+        earliest = ctx.now.astimezone(ctx.calendar.zone).date()
+        hints.append(
+            t("Paling cepat {date}.").format(
+                date=format_day(earliest + timedelta(days=spec.min_days_ahead), t)
+            )
+        )
+    if not spec.required:
+        hints.append(t("(Boleh dilewati.)"))
+    choices = [choice(f"fld:{c.code}", c.label.get(t.locale)) for c in spec.choices]
+    if not spec.required:
+        choices.append(choice("skip", t("Lewati")))
+    if turn.data.get("editing"):
+        choices.append(choice("keep", t("Tetap, tidak diubah")))
+    return Outbound(text="\n".join([spec.prompt.get(t.locale), *hints]), choices=tuple(choices))
+
+
+def _document_question(turn: Turn, requirement: Requirement, t: Translator) -> Outbound:
+    name = requirement.name.get(t.locale)
+    choices: list[Choice] = []
+    if turn.state is State.ASK_SRIKANDI:
+        text = t(
+            "Silakan ketik nomor surat SRIKANDI untuk {document}. Contoh: 000.1/123/DISKOMINFO/2026"
+        ).format(document=name)
+        choices.append(choice("upload", t("Unggah berkas saja")))
+    else:
+        lines = [
+            t("Mohon kirim {document} sebagai berkas (PDF, JPG, atau PNG).").format(document=name)
+        ]
+        if requirement.description is not None:
+            lines.append(requirement.description.get(t.locale))
+        if requirement.accepts_srikandi:
+            lines.append(
+                t("Jika surat sudah dikirim melalui SRIKANDI, Bapak/Ibu cukup mengirim nomornya.")
+            )
+            choices.append(choice("srikandi", t("Kirim nomor SRIKANDI")))
+        if not requirement.required:
+            lines.append(t("(Boleh dilewati.)"))
+            choices.append(choice("skip", t("Lewati")))
+        text = "\n".join(lines)
+    if turn.data.get("editing"):
+        choices.append(choice("keep", t("Tetap, tidak diubah")))
+    return Outbound(text=text, choices=tuple(choices))
+
+
+def _answer_field(turn: Turn, spec: FieldSpec, value: str | None, ctx: Context) -> Step:
+    answers = {**turn.data.get("answers", {}), spec.code: value}
+    return _advance(replace(turn, data={**turn.data, "answers": answers}), ctx)
+
+
+def _answer_document(
+    turn: Turn, code: str, value: dict[str, Any] | None, ctx: Context, note: str | None = None
+) -> Step:
+    docs = {**turn.data.get("docs", {}), code: value}
+    return _advance(replace(turn, data={**turn.data, "docs": docs}), ctx, note)
+
+
+def _field_context(ctx: Context) -> FieldContext:
+    return FieldContext(now=ctx.now, zone=ctx.calendar.zone)
+
+
+# --- summary, edit and filing ---------------------------------------------------------------
+
+
+def _show_value(spec: FieldSpec, value: Any, ctx: Context, t: Translator) -> str:
+    if value is None:
+        return t("(dilewati)")
+    if spec.type is FieldType.CHOICE:
+        found = next((c for c in spec.choices if c.code == value), None)
+        return found.label.get(t.locale) if found else str(value)
+    if spec.type is FieldType.DATE:
+        return format_day(date.fromisoformat(value), t)
+    if spec.type is FieldType.DATETIME:
+        return format_moment(datetime.fromisoformat(value), ctx.calendar.zone, t)
+    return str(value)
+
+
+def _show_document(value: Any, t: Translator) -> str:
+    if not value:
+        return t("(tidak dilampirkan)")
+    if value.get("kind") == "srikandi":
+        return t("SRIKANDI nomor {number}").format(number=value.get("number", ""))
+    return str(value.get("filename") or t("berkas terlampir"))
+
+
+def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbound:
+    product = service.product(turn.data.get("product"))
+    answers = turn.data.get("answers", {})
+    docs = turn.data.get("docs", {})
+    lines = [t("Mohon periksa kembali permohonan Bapak/Ibu:"), ""]
+    lines.append(t("Layanan: {value}").format(value=service.name.get(t.locale)))
+    if product is not None:
+        lines.append(t("Jenis: {value}").format(value=product.name.get(t.locale)))
+    for spec in _fields(turn, service):
+        lines.append(
+            f"{spec.label.get(t.locale)}: {_show_value(spec, answers.get(spec.code), ctx, t)}"
+        )
+    if service.requirements:
+        lines.append(t("Dokumen:"))
+        for requirement in service.requirements:
+            shown = _show_document(docs.get(requirement.code), t)
+            lines.append(f"• {requirement.name.get(t.locale)}: {shown}")
+    spec_sla = service.sla_for(turn.data.get("product"))
+    due = ctx.calendar.due(ctx.now, spec_sla).due
+    lines.append(
+        t("Waktu penyelesaian: {sla} (perkiraan paling lambat {due})").format(
+            sla=describe_sla(spec_sla, t), due=format_moment(due, ctx.calendar.zone, t)
+        )
+    )
+    lines += ["", t("Kirim permohonan ini?")]
+    return Outbound(
+        text="\n".join(lines),
+        choices=(
+            choice("sum:send", t("Kirim")),
+            choice("sum:edit", t("Ubah")),
+            choice("sum:cancel", t("Batal")),
+        ),
+    )
+
+
+def _edit_question(turn: Turn, service: Service, t: Translator) -> Outbound:
+    choices: list[Choice] = []
+    if service.products:
+        choices.append(choice("edit:prd", t("Jenis layanan")))
+    choices += [choice(f"edit:fld:{f.code}", f.label.get(t.locale)) for f in _fields(turn, service)]
+    choices += [choice(f"edit:doc:{r.code}", r.name.get(t.locale)) for r in service.requirements]
+    choices.append(choice("edit:back", t("Kembali ke ringkasan")))
+    return Outbound(text=t("Bagian mana yang ingin Bapak/Ibu ubah?"), choices=tuple(choices))
+
+
+def _start_edit(turn: Turn, target: str, ctx: Context, service: Service) -> Step:
+    if target == "back":
+        return _advance(turn, ctx)
+    data = {**turn.data, "editing": True}
+    if target == "prd":
+        state = State.CHOOSE_PRODUCT
+    elif target.startswith("fld:"):
+        state, data["field"] = State.ASK_FIELD, target[4:]
+    else:
+        state, data["doc"] = State.ASK_DOCUMENT, target[4:]
+    moved = replace(turn, state=state, data=data)
+    return _step(turn, state, data, [question_for(moved, ctx)])
+
+
+def _file(turn: Turn, service: Service, ctx: Context) -> Step:
+    """Build the ticket from the answers; the engine creates it and sends `filed_replies`."""
+    product = turn.data.get("product")
+    sla = ctx.calendar.due(ctx.now, service.sla_for(product))
+    first = service.procedure[0]
+    if first.uses_service_sla or first.duration is None:
+        step_due = sla.due
+    else:
+        # A step written as a range ("1-3 hari kerja") is due at its upper bound.
+        step_due = ctx.calendar.add(sla.start, first.duration.due)
+    docs = turn.data.get("docs", {})
+    ticket = FileTicket(
+        service=service.code,
+        product=product,
+        fields=dict(turn.data.get("answers", {})),
+        requirements=dict(docs),
+        attachment_ids=[
+            int(d["attachment_id"]) for d in docs.values() if d and d.get("attachment_id")
+        ],
+        submitted_at=ctx.now,
+        sla=sla,
+        step=first.code,
+        role=first.role,
+        step_due=step_due,
+    )
+    return Step(state=State.IDLE, data=_fresh(), locale=turn.locale, replies=[], effects=[ticket])
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def _valid_choices(turn: Turn, ctx: Context) -> set[str]:
+    return {c.data for c in question_for(turn, ctx).choices}
+
+
+def _on_choice(turn: Turn, data: str, ctx: Context) -> Step:
+    t = _t(turn)
+    if data.startswith("lang:") and data[5:] in SUPPORTED:
+        return set_language(turn, ctx, data[5:])
+    # Any service button answers "which service?", even one from an older menu message.
+    if data.startswith("svc:") and turn.state in (
+        State.IDLE,
+        State.CHOOSE_SERVICE,
+        State.CONFIRM_SERVICE,
+    ):
+        return _select_service(turn, data[4:], ctx)
+    if data not in _valid_choices(turn, ctx):
+        return reask(turn, ctx, t("Maaf, pilihan ini sudah tidak berlaku."))
+    return _apply_choice(turn, data, ctx)
+
+
+def _apply_choice(turn: Turn, data: str, ctx: Context) -> Step:
+    """Carry out a choice already checked against the current question."""
+    service = _service(turn, ctx)
+    if data == "menu":
+        return menu(turn, ctx)
+    if data.startswith("svc:"):
+        return _select_service(turn, data[4:], ctx)
+    if service is None:
+        return menu(turn, ctx)
+    if data == "keep":
+        return _advance(turn, ctx)
+    if data.startswith("prd:"):
+        product = data[4:]
+        keep = {f.code for f in service.fields_for(product)}
+        answers = {k: v for k, v in turn.data.get("answers", {}).items() if k in keep}
+        return _advance(
+            replace(turn, data={**turn.data, "product": product, "answers": answers}), ctx
+        )
+    if turn.state is State.ASK_FIELD:
+        spec = _field(turn, service, turn.data.get("field"))
+        assert spec is not None  # the choice was valid, so the field exists
+        return _answer_field(turn, spec, None if data == "skip" else data[4:], ctx)
+    if turn.state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
+        code = turn.data["doc"]
+        if data == "skip":
+            return _answer_document(turn, code, None, ctx)
+        state = State.ASK_SRIKANDI if data == "srikandi" else State.ASK_DOCUMENT
+        moved = replace(turn, state=state)
+        return _step(turn, state, turn.data, [question_for(moved, ctx)])
+    if data == "sum:send":
+        return _file(turn, service, ctx)
+    if data == "sum:cancel":
+        return cancel(turn, ctx)
+    if data == "sum:edit":
+        moved = replace(turn, state=State.CHOOSE_EDIT)
+        return _step(turn, State.CHOOSE_EDIT, turn.data, [question_for(moved, ctx)])
+    if data.startswith("edit:"):
+        return _start_edit(turn, data[5:], ctx, service)
+    return reask(turn, ctx)  # pragma: no cover - every valid choice is handled above
+
+
+_YES = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "lanjut", "sip"}
+_NO = {"bukan", "tidak", "tdk", "no", "nggak", "ngga", "gak", "enggak", "salah"}
+_WORDS = {
+    "sum:send": {"kirim", "send", "submit", *_YES},
+    "sum:edit": {"ubah", "edit", "change", "ganti"},
+    "sum:cancel": {"batal", "batalkan", "cancel"},
+    "skip": {"lewati", "lewat", "skip", "-"},
+    "keep": {"tetap", "keep"},
+    "menu": {"menu", *_NO},
+    "upload": {"unggah", "upload"},
+    "srikandi": {"srikandi"},
+}
+
+
+def _simplify(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> str | None:
+    """Read typed text as one of the buttons: its number, its label, or a common word."""
+    simple = _simplify(text)
+    if numbers and simple.isdigit():
+        index = int(simple) - 1
+        return choices[index].data if 0 <= index < len(choices) else None
+    for candidate in choices:
+        if _simplify(candidate.label) == simple:
+            return candidate.data
+    for candidate in choices:
+        words = _WORDS.get(candidate.data, set())
+        if simple in words or text.strip().casefold() in words:
+            return candidate.data
+        if candidate.data.startswith("svc:") and simple in _YES and len(choices) == 2:
+            return candidate.data  # "ya" on "Maksud Bapak/Ibu: X?"
+    if numbers and len(simple) >= 3:
+        # "perbaikan" for "Perbaikan dan/atau pemeliharaan jaringan": only when unambiguous.
+        found = [c.data for c in choices if simple in _simplify(c.label)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+_GREETINGS = {
+    *("halo", "hallo", "helo", "hai", "hi", "hello", "hey", "p", "permisi", "tes", "test"),
+    *("assalamualaikum", "assalamu alaikum", "salam", "pagi", "siang", "sore", "malam"),
+    *("selamat pagi", "selamat siang", "selamat sore", "selamat malam", "min", "halo min"),
+    *("good morning", "good afternoon", "good evening"),
+}
+
+
+def _is_greeting(text: str) -> bool:
+    return _simplify(text) in _GREETINGS
+
+
+def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
+    t = _t(turn)
+    state = turn.state
+    question = question_for(turn, ctx)
+    service = _service(turn, ctx)
+    if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE) and _is_greeting(text):
+        # "Halo" is not a request: greet back with the menu instead of "no service found".
+        return start(turn, ctx) if not ctx.first_contact else menu(turn, ctx)
+    if state is State.IDLE:
+        return _find_service(turn, text, ctx)
+    if state in (State.CONFIRM_SERVICE, State.CHOOSE_SERVICE):
+        picked = _interpret(text, question.choices)
+        return _apply_choice(turn, picked, ctx) if picked else _find_service(turn, text, ctx)
+    if service is None:
+        return _find_service(turn, text, ctx)
+    if state is State.ASK_FIELD:
+        spec = _field(turn, service, turn.data.get("field"))
+        if spec is None:
+            return _advance(turn, ctx)
+        picked = _interpret(text, question.choices, numbers=spec.type is FieldType.CHOICE)
+        if picked:
+            return _apply_choice(turn, picked, ctx)
+        if spec.type is FieldType.CHOICE:
+            return reask(turn, ctx, t("Mohon pilih salah satu tombol yang tersedia."))
+        try:
+            value = validate(spec, text, _field_context(ctx), t)
+        except ValueProblem as problem:
+            return reask(turn, ctx, problem.message)
+        return _answer_field(turn, spec, value, ctx)
+    if state is State.ASK_DOCUMENT:
+        picked = _interpret(text, question.choices)
+        if picked:
+            return _apply_choice(turn, picked, ctx)
+        requirement = _requirement(service, turn.data.get("doc"))
+        number = valid_srikandi(text) if requirement and requirement.accepts_srikandi else None
+        if requirement is not None and number:
+            return _answer_document(
+                turn, requirement.code, {"kind": "srikandi", "number": number}, ctx
+            )
+        return reask(turn, ctx, t("Mohon kirim dokumennya sebagai lampiran berkas."))
+    if state is State.ASK_SRIKANDI:
+        picked = _interpret(text, question.choices)
+        if picked:
+            return _apply_choice(turn, picked, ctx)
+        number = valid_srikandi(text)
+        if number is None:
+            return reask(
+                turn,
+                ctx,
+                t(
+                    "Nomor surat tersebut belum sesuai. Nomor SRIKANDI berisi angka dan garis "
+                    "miring, contoh: 000.1/123/DISKOMINFO/2026."
+                ),
+            )
+        return _answer_document(turn, turn.data["doc"], {"kind": "srikandi", "number": number}, ctx)
+    picked = _interpret(text, question.choices)
+    if picked:
+        return _apply_choice(turn, picked, ctx)
+    return reask(turn, ctx, t("Mohon pilih salah satu tombol yang tersedia."))
+
+
+def _on_upload(turn: Turn, ctx: Context) -> Step:
+    t = _t(turn)
+    service = _service(turn, ctx)
+    code = turn.data.get("doc")
+    if not wants_upload(turn) or service is None or _requirement(service, code) is None:
+        return reask(turn, ctx, t("Saat ini kami belum memerlukan berkas."))
+    upload = ctx.upload
+    if isinstance(upload, UploadProblem):
+        if upload.reason == "too_large" and upload.max_bytes:
+            note = t(
+                "Maaf, berkas terlalu besar (paling besar {size} MB). Mohon kirim berkas yang "
+                "lebih kecil."
+            ).format(size=max(1, upload.max_bytes // (1024 * 1024)))
+        else:
+            note = t(
+                "Maaf, jenis berkas ini tidak dapat kami terima. Mohon kirim PDF, JPG, atau PNG."
+            )
+        return reask(replace(turn, state=State.ASK_DOCUMENT), ctx, note)
+    if upload is None:
+        return reask(turn, ctx, t("Maaf, berkas belum dapat kami terima. Mohon kirim ulang."))
+    value = {"kind": "file", "attachment_id": upload.attachment_id, "filename": upload.filename}
+    note = t("Berkas {filename} kami terima.").format(filename=upload.filename)
+    assert code is not None
+    return _answer_document(turn, code, value, ctx, note)

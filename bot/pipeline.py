@@ -1,0 +1,121 @@
+"""The one inbound path every channel uses: the dialog engine records the update and its replies
+durably, then those replies are sent right away. A reply that cannot be sent now stays in the
+outbox, and the scheduler's sweep retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import metrics
+from bot.delivery import PermanentFailure, RetryAfter, Sender, deliver_pending
+from bot.dialogs.engine import DialogEngine, HandleResult
+from bot.dialogs.messages import Inbound, Outbound
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# One sweep sends at most this many batches, so a large backlog drains without starving
+# the scheduler's other jobs (claimed rows are leased, so a batch never repeats a row).
+SWEEP_BATCH = 50
+SWEEP_MAX_BATCHES = 20
+
+
+class DurableWriteError(Exception):
+    """The update could not be recorded; the channel should ask its platform to redeliver it."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class CountingSender:
+    """A `Sender` that counts every attempt's result in the metrics."""
+
+    def __init__(self, channel: str, inner: Sender) -> None:
+        self.channel = channel
+        self.inner = inner
+
+    async def send(self, recipient: str, message: Outbound) -> None:
+        """Send through the wrapped sender, counting sent/retry/failed/error."""
+        result = "error"
+        try:
+            await self.inner.send(recipient, message)
+            result = "sent"
+        except RetryAfter:
+            result = "retry"
+            raise
+        except PermanentFailure:
+            result = "failed"
+            raise
+        finally:
+            metrics.MESSAGES_OUT.labels(channel=self.channel, result=result).inc()
+
+
+class Pipeline:
+    """Inbound message → dialog engine (one transaction) → immediate delivery of its replies."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        engine: DialogEngine,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.engine = engine
+        # Shared with the runtime: channels that start later still get their replies delivered.
+        self.senders = senders
+        self.clock = clock
+
+    async def process(self, inbound: Inbound) -> HandleResult:
+        """Handle `inbound` durably, then try to send its replies once.
+
+        Raises `DurableWriteError` when the database could not record it; any other exception
+        is a bug in handling this particular input and is re-raised after being counted.
+        """
+        channel = inbound.channel
+        metrics.UPDATES_IN.labels(channel=channel).inc()
+        started = time.perf_counter()
+        try:
+            result = await self.engine.handle(inbound)
+        except (SQLAlchemyError, OSError) as exc:
+            metrics.count_error(channel, "storage")
+            raise DurableWriteError(type(exc).__name__) from exc
+        except Exception:
+            metrics.count_error(channel, "dialog")
+            raise
+        finally:
+            metrics.HANDLING_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+        if result.duplicate:
+            metrics.DUPLICATES.labels(channel=channel).inc()
+            return result
+        await self.deliver(channel, result.outbox_ids)
+        return result
+
+    async def deliver(self, channel: str, outbox_ids: Sequence[int]) -> None:
+        """Send these outbox rows now; whatever fails stays pending for the sweep."""
+        if not outbox_ids:
+            return
+        try:
+            await deliver_pending(self.db, self.senders, now=self.clock(), ids=list(outbox_ids))
+        except Exception:
+            # The rows are safe in the outbox; the sweep will try them again.
+            metrics.count_error(channel, "delivery")
+            log.exception("immediate delivery failed on %s; left for the outbox sweep", channel)
+
+    async def sweep(self) -> None:
+        """Send the due outbox rows (the scheduler's retry job), batch after batch."""
+        for _ in range(SWEEP_MAX_BATCHES):
+            report = await deliver_pending(
+                self.db, self.senders, now=self.clock(), limit=SWEEP_BATCH
+            )
+            if report.sent + report.retried + report.failed < SWEEP_BATCH:
+                return

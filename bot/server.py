@@ -1,0 +1,193 @@
+"""The one FastAPI app every channel plugs into.
+
+`create_app()` wires, for the app's lifetime: the database (migrated at start), the dialog
+engine, the inbound `Pipeline`, each channel's routes, sender and background work, and an
+APScheduler (3.x) running the periodic `Job`s: the outbox retry sweep now, more later.
+
+Adding a channel: give `create_app` (or `default_channels`) a `bot.deps.Channel`.
+Adding a periodic job: append a `Job` to `default_jobs()`, e.g.
+
+    Job("sla-warnings", warn_before_breach, seconds=60)
+
+where `warn_before_breach(runtime: Runtime) -> Awaitable[None]`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bot import metrics
+from bot.deps import Channel, DatabaseDep, Runtime
+from bot.dialogs.engine import DialogEngine
+from bot.pipeline import Pipeline, utcnow
+from core.settings import Settings, get_settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SWEEP_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic task reading the database; runs one at a time, missed runs coalesce.
+
+    `trigger` (any APScheduler 3 trigger, e.g. a `CronTrigger` for a daily digest) wins over
+    `seconds`. `at_start` also runs it as soon as the server is up (e.g. messages left
+    pending by a crash are sent right away).
+    """
+
+    id: str
+    run: Callable[[Runtime], Awaitable[None]]
+    seconds: float | None = None
+    trigger: Any = None
+    at_start: bool = False
+
+
+async def sweep_outbox(runtime: Runtime) -> None:
+    """Send every due outbox message (first tries that failed, retries after backoff or 429)."""
+    await runtime.pipeline.sweep()
+
+
+def default_jobs() -> list[Job]:
+    """The periodic jobs of a normal server."""
+    return [Job("outbox", sweep_outbox, seconds=OUTBOX_SWEEP_SECONDS, at_start=True)]
+
+
+def default_channels() -> list[Channel]:
+    """Every channel the server offers; each one stays idle until its settings are filled in."""
+    from bot.telegram import CHANNEL_SPEC as telegram
+    from bot.web.router import channel as web
+    from bot.whatsapp import CHANNEL_SPEC as whatsapp
+
+    return [telegram, whatsapp, web]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    channels: Sequence[Channel] | None = None,
+    jobs: Sequence[Job] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The servicedesk app. `db` given: used as is and not disposed (tests own it); otherwise
+    one is opened from `settings.database_url`. Every database is migrated at start."""
+    settings = settings or get_settings()
+    channel_list = list(default_channels() if channels is None else channels)
+    job_list = list(default_jobs() if jobs is None else jobs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = db if db is not None else Database(settings.database_url)
+        try:
+            await database.upgrade()
+            async with _running(settings, database, channel_list, job_list, clock) as runtime:
+                app.state.runtime = runtime
+                try:
+                    yield
+                finally:
+                    app.state.runtime = None
+        finally:
+            if db is None:
+                await database.dispose()
+
+    app = FastAPI(
+        title="servicedesk",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.runtime = None
+    app.include_router(metrics.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    for channel in channel_list:
+        if channel.router is not None:
+            app.include_router(channel.router)
+    app.add_exception_handler(Exception, _internal_error)
+    return app
+
+
+@asynccontextmanager
+async def _running(
+    settings: Settings,
+    database: Database,
+    channels: Sequence[Channel],
+    jobs: Sequence[Job],
+    clock: Callable[[], datetime],
+) -> AsyncIterator[Runtime]:
+    """The runtime with every channel started and the scheduler running; stops them in reverse."""
+    engine = DialogEngine(db=database, settings=settings, clock=clock)
+    senders: dict[str, Any] = {}
+    pipeline = Pipeline(db=database, engine=engine, senders=senders, clock=clock)
+    runtime = Runtime(
+        settings=settings, db=database, engine=engine, pipeline=pipeline, senders=senders
+    )
+    for channel in channels:
+        sender = channel.sender(settings) if channel.sender is not None else None
+        if sender is not None:
+            runtime.add_sender(channel.name, sender)
+    async with AsyncExitStack() as stack:
+        for channel in channels:
+            if channel.lifespan is not None:
+                await stack.enter_async_context(channel.lifespan(runtime))
+        runtime.scheduler = _start_scheduler(runtime, jobs)
+        stack.callback(runtime.scheduler.shutdown, wait=False)
+        yield runtime
+
+
+def _start_scheduler(runtime: Runtime, jobs: Sequence[Job]) -> AsyncIOScheduler:
+    """An AsyncIOScheduler (in this event loop) running `jobs`."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    for job in jobs:
+        trigger = job.trigger or IntervalTrigger(seconds=job.seconds or 60.0, timezone=UTC)
+        # APScheduler 3 reads an explicit next_run_time=None as "paused": pass it only to start now.
+        first: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if job.at_start else {}
+        scheduler.add_job(
+            run_job,
+            trigger,
+            args=[runtime, job],
+            id=job.id,
+            name=job.id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            replace_existing=True,
+            **first,
+        )
+    scheduler.start()
+    return scheduler
+
+
+async def run_job(runtime: Runtime, job: Job) -> None:
+    """Run one job, logging (never raising) its failure so the next run still happens."""
+    try:
+        await job.run(runtime)
+    except Exception:
+        metrics.count_error("scheduler", job.id)
+        log.exception("scheduled job %s failed", job.id)
+
+
+async def healthz(db: DatabaseDep) -> JSONResponse:
+    """200 when the database answers, 503 otherwise."""
+    if await db.ping():
+        return JSONResponse({"status": "ok", "database": "ok"})
+    return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its trace here, a bare 500 for the client (no trace leaves)."""
+    metrics.count_error("server", "unhandled")
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": "internal error"}, status_code=500)

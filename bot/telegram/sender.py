@@ -1,0 +1,64 @@
+"""Sends `Outbound` messages through the Bot API, translating Telegram's errors into the outbox's:
+429 becomes `RetryAfter` (only that chat's row waits; other chats carry on), a blocked bot or a
+missing chat becomes `PermanentFailure`, and network trouble is left to the outbox's backoff."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InputFile
+from telegram import error as tg_error
+
+from bot.delivery import PermanentFailure, RetryAfter
+from bot.dialogs.messages import Outbound
+from bot.telegram.render import keyboard, split_text
+
+
+class TelegramSender:
+    """The outbox `Sender` for the "telegram" channel; `recipient` is the chat id."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, recipient: str, message: Outbound) -> None:
+        """Send the text (split as needed, keyboard on the last part), then any document."""
+        chat_id = _chat_id(recipient)
+        chunks = split_text(message.text) if message.text.strip() else []
+        markup = keyboard(message.choices)
+        try:
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                await self.bot.send_message(
+                    chat_id=chat_id, text=chunk, reply_markup=markup if last else None
+                )
+            if message.document is not None:
+                document = message.document
+                await self.bot.send_document(
+                    chat_id=chat_id,
+                    document=InputFile(document.data, filename=document.filename),
+                )
+        except tg_error.RetryAfter as exc:
+            raise RetryAfter(retry_after_seconds(exc)) from exc
+        except (tg_error.Forbidden, tg_error.BadRequest, tg_error.ChatMigrated) as exc:
+            raise PermanentFailure(f"{type(exc).__name__}: {exc.message[:200]}") from exc
+
+
+def _chat_id(recipient: str) -> int | str:
+    """Telegram chat ids are integers; "@channel" usernames are passed through."""
+    if recipient.startswith("@"):
+        return recipient
+    try:
+        return int(recipient)
+    except ValueError as exc:
+        raise PermanentFailure("recipient is not a Telegram chat id") from exc
+
+
+def retry_after_seconds(exc: tg_error.RetryAfter) -> float:
+    """Seconds to wait, whichever type this PTB version reports (int now, timedelta later)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)

@@ -1,0 +1,1 @@
+"""Web chat channel: a page at `/` where anyone can talk to the bot from a browser."""

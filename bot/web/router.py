@@ -1,0 +1,488 @@
+"""The web chat: `GET /` serves a page, `/web/api/*` feeds it.
+
+The browser's signed session cookie is its identity (chat id = user id = session id). Every
+message carries a client-made UUID, used as the update id, so a double click or a retry after a
+network error is dropped by the inbox. Replies are never pushed: the page receives them in the
+answer to its POST and by polling `GET /web/api/messages` (see `bot.web.mailbox`).
+
+Every error is a short JSON `{"error": "..."}` in the page's language; no stack trace leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import quote as quote_header
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from bot.deps import Channel, Runtime, RuntimeDep
+from bot.dialogs.messages import Inbound, InboundAttachment, Outbound, OutboundDocument
+from bot.pipeline import DurableWriteError
+from bot.web import mailbox
+from bot.web.session import (
+    COOKIE_MAX_AGE,
+    COOKIE_NAME,
+    SessionCodec,
+    new_session_id,
+    session_secret,
+)
+from locales import Translate, normalize, translator
+from storage.repositories import OutboxRecord
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_STATIC_TYPES = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+CSRF_HEADER = "x-requested-with"
+MAX_JSON_BYTES = 32 * 1024
+# Multipart framing, the message id and a caption around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+MAX_TEXT_CHARS = 4096
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+# --------------------------------------------------------------------------- session
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """Who is asking: the session id, and whether the cookie has to be (re)issued."""
+
+    id: str
+    is_new: bool
+    secure: bool
+
+
+def _codec(runtime: Runtime) -> SessionCodec:
+    """The app's cookie codec, made once per app (reads or creates the persisted secret)."""
+    codec = runtime.services.get("web.sessions")
+    if not isinstance(codec, SessionCodec):
+        codec = SessionCodec(session_secret(runtime.settings))
+        runtime.services["web.sessions"] = codec
+    return codec
+
+
+def get_session(request: Request, runtime: RuntimeDep) -> WebSession:
+    """The request's session, or a new one when the cookie is missing, forged or expired."""
+    secure = request.url.scheme == "https"
+    session_id = _codec(runtime).decode(request.cookies.get(COOKIE_NAME))
+    if session_id is None:
+        return WebSession(id=new_session_id(), is_new=True, secure=secure)
+    return WebSession(id=session_id, is_new=False, secure=secure)
+
+
+SessionDep = Annotated[WebSession, Depends(get_session)]
+
+
+def _with_cookie(
+    response: Response, session: WebSession, runtime: Runtime, *, refresh: bool = False
+) -> Response:
+    """Attach the session cookie when it is new (or, on page loads, to extend its life)."""
+    if session.is_new or refresh:
+        response.set_cookie(
+            COOKIE_NAME,
+            _codec(runtime).encode(session.id),
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=session.secure,
+            path="/",
+        )
+    return response
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _t(lang: str | None = None) -> Translate:
+    """Translate into the language the page says it shows (Indonesian unless it says "en")."""
+    return translator(normalize(lang))
+
+
+def _json(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    """A JSON answer that is never cached (it is per session)."""
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _number(raw: str | None) -> int | None:
+    """A non-negative id or length from a header, query or path; None when it is not one."""
+    return int(raw) if raw is not None and _NUMBER.fullmatch(raw) else None
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    """A refusal the page shows as it is."""
+    return _json({"error": message}, status)
+
+
+class PoliteError(Exception):
+    """A request we refuse with a short explanation for the person at the keyboard."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _render(row: OutboxRecord) -> dict[str, Any]:
+    """One outbox row as the page shows it; documents become download links."""
+    payload = row.payload
+    choices = [
+        {"data": str(c.get("data", "")), "label": str(c.get("label", ""))}
+        for c in payload.get("choices", [])
+        if isinstance(c, dict)
+    ]
+    document = payload.get("document")
+    doc = None
+    if isinstance(document, dict):
+        doc = {
+            "filename": str(document.get("filename", "dokumen")),
+            "mime": str(document.get("mime", "application/octet-stream")),
+            "url": f"/web/api/documents/{row.id}",
+        }
+    return {"id": row.id, "text": str(payload.get("text", "")), "choices": choices, "document": doc}
+
+
+def _now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+async def _collect(
+    runtime: Runtime, session: WebSession, after: int | None, t: Translate
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Take the session's messages out of the outbox, rendered for the page, and (for a
+    first poll, `after=None`) the id a later poll continues from."""
+    try:
+        async with runtime.db.transaction() as conn:
+            rows = await mailbox.take_messages(conn, recipient=session.id, now=_now(), after=after)
+            cursor = None
+            if after is None:
+                cursor = await mailbox.last_message_id(conn, recipient=session.id)
+    except (SQLAlchemyError, OSError):
+        # The page retries; a message already handled comes back as a duplicate, not twice.
+        raise _busy(t) from None
+    return [_render(row) for row in rows], cursor
+
+
+def _busy(t: Translate) -> PoliteError:
+    """The database could not answer: ask the page to send again (it is safe to)."""
+    return PoliteError(
+        503, t("Maaf, layanan sedang sibuk. Silakan kirim ulang beberapa saat lagi.")
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+
+@cache
+def _page_template() -> str:
+    """The page as shipped (read once)."""
+    return (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+
+
+@router.get("/", include_in_schema=False)
+async def page(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """The chat page."""
+    html = _page_template().replace(
+        "__MAX_BYTES__", str(int(runtime.settings.max_attachment_bytes))
+    )
+    headers = {
+        **_SECURITY_HEADERS,
+        "Content-Security-Policy": _PAGE_CSP,
+        "Cache-Control": "no-store",
+    }
+    return _with_cookie(HTMLResponse(html, headers=headers), session, runtime, refresh=True)
+
+
+@router.get("/web/static/{name}", include_in_schema=False)
+async def static(name: str, request: Request) -> Response:
+    """The page's script and stylesheet (only those two files)."""
+    media_type = _STATIC_TYPES.get(name)
+    if media_type is None:
+        return _error(_t()("Halaman tidak ditemukan."), 404)
+    body = (STATIC_DIR / name).read_bytes()
+    headers = {**_SECURITY_HEADERS, "Cache-Control": "no-cache"}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class MessageIn(BaseModel):
+    """What the page posts: a typed text or a tapped choice, with its own message id."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    choice: str | None = Field(default=None, max_length=64)
+    lang: str | None = Field(default=None, max_length=10)
+
+
+def _check_csrf(request: Request, t: Translate) -> None:
+    """POSTs must carry a header a cross-site form cannot set."""
+    if not request.headers.get(CSRF_HEADER):
+        raise PoliteError(403, t("Permintaan ditolak. Silakan muat ulang halaman."))
+
+
+def _clean(text: str | None) -> str | None:
+    """Drop control characters (NUL breaks PostgreSQL text) and surrounding blanks."""
+    if text is None:
+        return None
+    cleaned = _CONTROL_CHARS.sub("", text).strip()
+    return cleaned or None
+
+
+async def _read_capped(request: Request, limit: int, t: Translate) -> bytes:
+    """The request body, refusing it as soon as it grows past `limit`."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PoliteError(413, t("Pesan terlalu panjang."))
+    return bytes(body)
+
+
+def _inbound(session: WebSession, message_id: UUID, lang: str | None, **content: Any) -> Inbound:
+    """The pipeline's message for this session."""
+    return Inbound(
+        channel=mailbox.CHANNEL,
+        chat_id=session.id,
+        user_id=session.id,
+        # Scoped by session, so one browser can never make another's message look like a repeat.
+        update_id=f"{session.id}:{message_id}",
+        language_code=normalize(lang) if lang else None,
+        received_at=_now(),
+        **content,
+    )
+
+
+async def _run(runtime: Runtime, session: WebSession, inbound: Inbound, t: Translate) -> Response:
+    """Hand the message to the pipeline and answer with the session's new messages."""
+    try:
+        result = await runtime.pipeline.process(inbound)
+    except DurableWriteError:
+        raise _busy(t) from None
+    except Exception as exc:
+        # A bug in handling this particular input: the requester gets an apology, we a log line.
+        log.exception("web message could not be handled (%s)", type(exc).__name__)
+        raise PoliteError(
+            422, t("Maaf, pesan ini belum dapat kami proses. Silakan coba dengan kata lain.")
+        ) from None
+    messages, _ = await _collect(runtime, session, None, t)
+    response = _json({"duplicate": bool(result.duplicate), "messages": messages})
+    return _with_cookie(response, session, runtime)
+
+
+@router.post("/web/api/messages")
+async def post_message(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """A typed text or a tapped choice from the page."""
+    t = _t()
+    try:
+        _check_csrf(request, t)
+        if (_number(request.headers.get("content-length")) or 0) > MAX_JSON_BYTES:
+            raise PoliteError(413, t("Pesan terlalu panjang."))
+        body = await _read_capped(request, MAX_JSON_BYTES, t)
+        try:
+            message = MessageIn.model_validate_json(body)
+        except ValidationError:
+            raise PoliteError(
+                400, t("Pesan tidak dapat dibaca. Silakan muat ulang halaman.")
+            ) from None
+        t = _t(message.lang)
+        text, choice = _clean(message.text), _clean(message.choice)
+        if (text is None) == (choice is None):
+            raise PoliteError(400, t("Silakan tulis pesan atau pilih salah satu tombol."))
+        inbound = _inbound(session, message.id, message.lang, text=text, choice=choice)
+        return await _run(runtime, session, inbound, t)
+    except PoliteError as exc:
+        return _with_cookie(_error(exc.message, exc.status), session, runtime)
+
+
+@router.get("/web/api/messages")
+async def get_messages(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """Messages for this session the page has not shown yet (e.g. an officer's update)."""
+    t = _t()
+    raw = request.query_params.get("after")
+    after = _number(raw)
+    if raw is not None and after is None:
+        return _error(t("Permintaan tidak valid."), 400)
+    try:
+        messages, cursor = await _collect(runtime, session, after, t)
+    except PoliteError as exc:
+        return _error(exc.message, exc.status)
+    data: dict[str, Any] = {"messages": messages}
+    if cursor is not None:
+        # Where this tab starts: its later polls ask for everything after it.
+        data["cursor"] = cursor
+    return _with_cookie(_json(data), session, runtime)
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _capped_stream(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
+    """The request body in chunks, stopping as soon as it exceeds `limit` bytes."""
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise _BodyTooLarge
+        yield chunk
+
+
+def _human_size(size: int) -> str:
+    """10485760 → "10 MB", 1536 → "1.5 KB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} B"
+
+
+def _too_large(t: Translate, max_bytes: int) -> PoliteError:
+    """The polite refusal of a file over the limit, naming the limit."""
+    size = _human_size(max_bytes)
+    return PoliteError(413, t("Berkas terlalu besar. Ukuran maksimal {size}.").format(size=size))
+
+
+@router.post("/web/api/upload")
+async def upload(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """A file from the page (multipart: `id`, `file`, optional `text` and `lang`)."""
+    t = _t()
+    max_bytes = int(runtime.settings.max_attachment_bytes)
+    try:
+        _check_csrf(request, t)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise PoliteError(415, t("Silakan kirim berkas melalui tombol lampiran."))
+        if (_number(request.headers.get("content-length")) or 0) > max_bytes + MULTIPART_OVERHEAD:
+            raise _too_large(t, max_bytes)
+        parser = MultiPartParser(
+            request.headers,
+            _capped_stream(request, max_bytes + MULTIPART_OVERHEAD),
+            max_files=1,
+            max_fields=4,
+            max_part_size=MAX_TEXT_CHARS * 4,
+        )
+        try:
+            form = await parser.parse()
+        except _BodyTooLarge:
+            raise _too_large(t, max_bytes) from None
+        except MultiPartException:
+            raise PoliteError(400, t("Berkas tidak dapat dibaca. Silakan coba lagi.")) from None
+        try:
+            lang = form.get("lang")
+            t = _t(lang if isinstance(lang, str) else None)
+            file = form.get("file")
+            raw_id = form.get("id")
+            if not isinstance(file, UploadFile) or not isinstance(raw_id, str):
+                raise PoliteError(400, t("Silakan pilih berkas terlebih dahulu."))
+            try:
+                message_id = UUID(raw_id)
+            except ValueError:
+                raise PoliteError(400, t("Permintaan tidak valid.")) from None
+            data = await file.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise _too_large(t, max_bytes)
+            if not data:
+                raise PoliteError(400, t("Berkas kosong. Silakan pilih berkas lain."))
+            caption = form.get("text")
+            filename = _clean(file.filename)
+            attachment = InboundAttachment(
+                data=data,
+                filename=filename[:255] if filename else None,
+                mime_hint=file.content_type,
+            )
+        finally:
+            await form.close()
+        inbound = _inbound(
+            session,
+            message_id,
+            lang if isinstance(lang, str) else None,
+            text=_clean(caption[:MAX_TEXT_CHARS]) if isinstance(caption, str) else None,
+            attachment=attachment,
+        )
+        return await _run(runtime, session, inbound, t)
+    except PoliteError as exc:
+        return _with_cookie(_error(exc.message, exc.status), session, runtime)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@router.get("/web/api/documents/{outbox_id:path}")
+async def document(
+    outbox_id: str, request: Request, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """A document the bot sent to this session (nobody else's)."""
+    t = _t()
+    row = None
+    wanted = _number(outbox_id)
+    if wanted is not None:
+        try:
+            async with runtime.db.transaction() as conn:
+                row = await mailbox.get_message(conn, recipient=session.id, id=wanted)
+        except (SQLAlchemyError, OSError):
+            return _error(_busy(t).message, 503)
+    document = _document_of(row)
+    if document is None:
+        return _error(t("Dokumen tidak ditemukan."), 404)
+    filename = document.filename or "dokumen"
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = (
+        f'attachment; filename="{quote_header(ascii_name)}"; '
+        f"filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    headers = {
+        **_SECURITY_HEADERS,
+        "Content-Disposition": disposition,
+        "Cache-Control": "private, no-store",
+    }
+    mime = document.mime or "application/octet-stream"
+    return Response(document.data, media_type=mime, headers=headers)
+
+
+def _document_of(row: OutboxRecord | None) -> OutboundDocument | None:
+    """The document a stored message carries, if any (and if its payload is intact)."""
+    if row is None or not isinstance(row.payload.get("document"), dict):
+        return None
+    try:
+        return Outbound.from_payload(row.payload).document
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# No sender on purpose: nothing can push to a browser, so the delivery sweep leaves "web" rows
+# pending and the page collects them (`bot.web.mailbox`).
+channel = Channel(name=mailbox.CHANNEL, router=router)

@@ -1,0 +1,53 @@
+"""Runtime settings from the environment and `.env` (mirrored line for line by `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- core ---
+    database_url: str = "sqlite+aiosqlite:///./data/servicedesk.db"
+    agency: str = "babel"
+    locale: str = "id"
+    data_dir: Path = Path("./data")
+    catalog_dir: Path | None = None
+    calendar_dir: Path | None = None
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    log_level: str = "INFO"
+
+    # --- server (channels) ---
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_session_secret: str = ""
+
+    # --- Telegram ---
+    telegram_bot_token: str = ""
+    telegram_mode: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_webhook_url: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+
+    # --- WhatsApp Cloud API ---
+    whatsapp_verify_token: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_notification_template: str = ""
+    whatsapp_template_language: str = "id"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

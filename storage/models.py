@@ -1,0 +1,253 @@
+"""Table definitions (SQLAlchemy 2 declarative). The migrations must match these exactly.
+
+Repositories use the Core tables (`Ticket.__table__`, exported below as `tickets` etc.) for
+speed; the ORM classes exist for metadata, Alembic and readable definitions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+# Deterministic constraint names, so later migrations (and SQLite batch mode) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Requester(Base):
+    __tablename__ = "requesters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    nip: Mapped[str | None] = mapped_column(String(30))  # civil-servant number, for the BA
+
+
+class OfficerRole(Base):
+    __tablename__ = "officer_roles"
+
+    officer_id: Mapped[int] = mapped_column(
+        ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ChannelIdentity(Base):
+    __tablename__ = "channel_identities"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        # One chat per channel per officer (NULLs never clash, so requesters are unaffected).
+        Index("uq_channel_identities_officer_id_channel", "officer_id", "channel", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(128))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("requesters.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    # WhatsApp only allows free-form replies within 24 hours of the user's last message.
+    last_inbound_at: Mapped[datetime | None]
+    officer_bound_at: Mapped[datetime | None]  # when officer_id was set (CLI or /daftar)
+
+
+class TicketCounter(Base):
+    __tablename__ = "ticket_counters"
+
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("agency", "year", "seq"),
+        Index("ix_tickets_requester_id_created_at", "requester_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(40))
+    product: Mapped[str | None] = mapped_column(String(40))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[dict[str, Any]]
+    requirements: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str | None] = mapped_column(String(40))
+    assigned_role: Mapped[str | None] = mapped_column(String(40))
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[datetime]
+    start_at: Mapped[datetime]
+    target_at: Mapped[datetime | None]
+    # Sweeps for overdue tickets read these indexes, so their cost follows what is due.
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    step_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    step_started_at: Mapped[datetime | None]  # times the step's warnings (core.workflow_alerts)
+    # The scheduler selects `next_alert_at <= now`, so a sweep reads only what is due.
+    next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class TicketAlert(Base):
+    """A warning or escalation already sent (its key is unique within the ticket)."""
+
+    __tablename__ = "ticket_alerts"
+    __table_args__ = (UniqueConstraint("ticket_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime]
+
+
+class OfficerInvite(Base):
+    """A one-time code an officer sends to the bot (`/daftar CODE`) to bind their chat."""
+
+    __tablename__ = "officer_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of the normalised code: a leaked database does not leak usable codes.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    owner_channel: Mapped[str] = mapped_column(String(20))
+    owner_chat_id: Mapped[str] = mapped_column(String(128))
+    filename: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("requesters.id"))
+    agency: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]]
+    locale: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class InboxEntry(Base):
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    update_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxEntry(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # Keeps a chat's messages in order: later rows wait while an earlier one is deferred.
+        Index("ix_outbox_channel_recipient_status", "channel", "recipient", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+metadata = Base.metadata
+
+requesters: Table = Requester.__table__  # type: ignore[assignment]
+officers: Table = Officer.__table__  # type: ignore[assignment]
+officer_roles: Table = OfficerRole.__table__  # type: ignore[assignment]
+channel_identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]
+ticket_counters: Table = TicketCounter.__table__  # type: ignore[assignment]
+tickets: Table = Ticket.__table__  # type: ignore[assignment]
+ticket_events: Table = TicketEvent.__table__  # type: ignore[assignment]
+attachments: Table = Attachment.__table__  # type: ignore[assignment]
+conversations: Table = Conversation.__table__  # type: ignore[assignment]
+inbox: Table = InboxEntry.__table__  # type: ignore[assignment]
+outbox: Table = OutboxEntry.__table__  # type: ignore[assignment]
+ticket_alerts: Table = TicketAlert.__table__  # type: ignore[assignment]
+officer_invites: Table = OfficerInvite.__table__  # type: ignore[assignment]
