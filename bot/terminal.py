@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.delivery import deliver_pending
-from bot.dialogs.engine import DialogEngine
+from bot.dialogs.engine import STORAGE_FAILURES, DialogEngine
 from bot.dialogs.messages import Choice, Inbound, InboundAttachment, Outbound
 from locales import translator
 from storage.db import Database
@@ -158,7 +158,15 @@ async def run_chat(
         if text.casefold() in EXIT_WORDS:
             break
         inbound = to_inbound(text, user=user, choices=screen.choices)
-        result = await engine.handle(inbound)
+        try:
+            result = await engine.handle(inbound)
+        except STORAGE_FAILURES:
+            # Nothing was stored; there is no platform here to redeliver, so the person retries.
+            stdout.write(
+                t("Maaf, pesan Bapak/Ibu belum tersimpan. Silakan kirim sekali lagi.") + "\n"
+            )
+            stdout.flush()
+            continue
         await deliver_pending(db, senders, now=clock(), ids=result.outbox_ids)
         sent += 1
     return sent

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
@@ -28,20 +29,6 @@ FONT_DIRS: tuple[Path, ...] = (
 _REGULAR = "DejaVuSans.ttf"
 _BOLD = "DejaVuSans-Bold.ttf"
 
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 # Millimetres. A4 portrait; the left margin is wider, as on Indonesian official letters.
 _MARGIN_LEFT = 25.0
@@ -105,7 +92,7 @@ class BeritaAcara:
 
 def format_tanggal(day: date) -> str:
     """The date as written on Indonesian documents, e.g. "30 November 2026"."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    return format_date(day, "d MMMM y", locale="id")
 
 
 def berita_acara_for(

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogs import intake
@@ -70,6 +72,17 @@ class _RequesterTickets:
         )
 
 
+# Failures of the durable write itself (lost connection, locked database, deadlock, a race on a
+# unique key, a full disk); a retry of the same update can succeed.
+STORAGE_FAILURES: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    IntegrityError,
+    PoolTimeout,
+    OSError,
+)
+
+
 class DialogEngine:
     """Runs the intake dialog for one agency on one database."""
 
@@ -100,6 +113,10 @@ class DialogEngine:
         try:
             async with self.db.transaction() as conn:
                 return await self._handle(conn, msg, now)
+        except STORAGE_FAILURES:
+            # Nothing was recorded (not even the inbox row): the channel answers non-2xx and the
+            # platform delivers the update again, instead of the user being asked to resend.
+            raise
         except Exception as exc:
             # Texts of exceptions may quote the message or bound SQL parameters: log frames only.
             log.error(

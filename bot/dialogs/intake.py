@@ -20,6 +20,7 @@ from bot.dialogs.messages import Choice, Inbound, Outbound
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
+    example_answer,
     format_day,
     format_moment,
     valid_srikandi,
@@ -519,12 +520,12 @@ def _product_question(turn: Turn, service: Service, t: Translator) -> Outbound:
 
 def _field_question(turn: Turn, spec: FieldSpec, ctx: Context, t: Translator) -> Outbound:
     hints: list[str] = []
-    if spec.example:
-        hints.append(t("Contoh: {example}").format(example=spec.example))
-    elif spec.type is FieldType.DATE:
-        hints.append(t("Contoh: 25/12/2026 atau 25 Desember 2026"))
-    elif spec.type is FieldType.DATETIME:
-        hints.append(t("Contoh: 25/12/2026 14.00"))
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        example: str | None = example_answer(spec, _field_context(ctx), t)
+    else:
+        example = spec.example
+    if example:
+        hints.append(t("Contoh: {example}").format(example=example))
     if spec.min_days_ahead:
         earliest = ctx.now.astimezone(ctx.calendar.zone).date()
         hints.append(

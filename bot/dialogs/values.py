@@ -260,6 +260,18 @@ def _earliest(spec: FieldSpec, ctx: FieldContext) -> date:
     return ctx.today + timedelta(days=spec.min_days_ahead or 0)
 
 
+def example_answer(spec: FieldSpec, ctx: FieldContext, t: Translator) -> str:
+    """A valid answer for a date field ("30/11/2026 14.00"), so an example is never in the past."""
+    # A fixed example in the catalog or a msgid goes stale; one built from today never does.
+    day = _earliest(spec, ctx) + timedelta(days=0 if spec.min_days_ahead else 1)
+    numeric = day.strftime("%d/%m/%Y")
+    if spec.type is FieldType.DATETIME:
+        return f"{numeric} {time(14, 0).strftime(t('%H.%M'))}"
+    return t("{numeric} atau {words}").format(
+        numeric=numeric, words=format_date(day, "d MMMM y", locale=t.locale)
+    )
+
+
 def _check_earliest(spec: FieldSpec, day: date, ctx: FieldContext, t: Translator) -> None:
     earliest = _earliest(spec, ctx)
     if day >= earliest:
@@ -283,7 +295,9 @@ def _validate_date(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator)
     day = parse_date(text, ctx.today)
     if day is None:
         raise ValueProblem(
-            t("Tanggal tersebut belum bisa kami baca. Contoh: 25/12/2026 atau 25 Desember 2026.")
+            t("Tanggal tersebut belum bisa kami baca. Contoh: {example}.").format(
+                example=example_answer(spec, ctx, t)
+            )
         )
     _check_earliest(spec, day, ctx, t)
     return day
@@ -293,10 +307,16 @@ def _validate_datetime(spec: FieldSpec, text: str, ctx: FieldContext, t: Transla
     day, clock = parse_datetime(text, ctx.today, ctx.zone)
     if day is None:
         raise ValueProblem(
-            t("Tanggal dan jam tersebut belum bisa kami baca. Contoh: 25/12/2026 14.00.")
+            t("Tanggal dan jam tersebut belum bisa kami baca. Contoh: {example}.").format(
+                example=example_answer(spec, ctx, t)
+            )
         )
     if clock is None:
-        raise ValueProblem(t("Mohon sertakan jamnya juga. Contoh: 25/12/2026 14.00."))
+        raise ValueProblem(
+            t("Mohon sertakan jamnya juga. Contoh: {example}.").format(
+                example=example_answer(spec, ctx, t)
+            )
+        )
     _check_earliest(spec, day, ctx, t)
     moment = datetime.combine(day, clock, tzinfo=ctx.zone)
     if moment <= ctx.now:

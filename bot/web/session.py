@@ -35,23 +35,29 @@ def session_secret(settings: Settings) -> str:
 def _persisted_secret(path: Path) -> str:
     """Read the secret file, creating it (owner-only) if it does not exist yet."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    candidate = secrets.token_urlsafe(48)
-    try:
-        # O_EXCL: when two processes start at once, exactly one secret wins and both read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(candidate)
-        return candidate
-    stored = path.read_text(encoding="ascii").strip()
-    if stored:
-        return stored
-    # An empty file (a crash between create and write) is replaced, not trusted.
     with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    return _persisted_secret(path)
+        stored = path.read_text(encoding="ascii").strip()
+        if stored:
+            return stored
+    candidate = secrets.token_urlsafe(48)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(candidate)
+    try:
+        # link() publishes the whole file at once and fails if another process got there
+        # first, so nobody can read a half-written secret and every process agrees on one.
+        os.link(draft, path)
+    except FileExistsError:
+        stored = path.read_text(encoding="ascii").strip()
+        if stored:
+            return stored
+        # An empty file (left by a crash of an older version) is replaced, not trusted.
+        os.replace(draft, path)
+        return candidate
+    finally:
+        draft.unlink(missing_ok=True)
+    return candidate
 
 
 def new_session_id() -> str:

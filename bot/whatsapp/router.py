@@ -68,7 +68,8 @@ async def receive(request: Request, runtime: RuntimeDep) -> Response:
         return PlainTextResponse("Forbidden", status_code=403)
     try:
         data = json.loads(body)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+    # UnicodeDecodeError and JSONDecodeError are ValueErrors; deep nesting is a RecursionError.
+    except (ValueError, RecursionError):
         metrics.count_error(CHANNEL, "unprocessable")
         log.warning("whatsapp webhook: signed body is not JSON")
         return _ok()

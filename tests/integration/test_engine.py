@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.dialogs.engine import DialogEngine, HandleResult
 from bot.dialogs.messages import Inbound, InboundAttachment
@@ -187,6 +188,36 @@ async def test_a_crash_while_filing_leaves_no_ticket_and_the_summary_waiting(
     monkeypatch.setattr(repo, "create_ticket", real_create)
     retried = await chat.tap("sum:send")
     assert "nomor tiket KALBAR-2026-00001" in retried.replies[0].text
+    assert await count(db, tickets) == 1
+
+
+async def test_a_failed_write_reaches_the_channel_so_the_update_is_delivered_again(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(db, tmp_path)
+    chat = Chat(engine, "fani")
+    await chat.fill_to_summary("hosting")
+    before = await conversation(db, "chat-fani")
+    queued_before = await count(db, outbox)
+    real_create = repo.create_ticket
+
+    async def create_then_lose_the_database(*args: Any, **kwargs: Any) -> Any:
+        await real_create(*args, **kwargs)
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(repo, "create_ticket", create_then_lose_the_database)
+    send = chat.inbound(update_id="fani-send", choice="sum:send")
+    with pytest.raises(OperationalError):
+        await engine.handle(send)
+    # Nothing was recorded, not even the inbox row or an apology: the redelivery is not a duplicate.
+    assert await count(db, tickets) == 0
+    assert await count(db, outbox) == queued_before
+    assert (await conversation(db, "chat-fani"))["version"] == before["version"]
+
+    monkeypatch.setattr(repo, "create_ticket", real_create)
+    redelivered = await engine.handle(send)
+    assert not redelivered.duplicate
+    assert "nomor tiket KALBAR-2026-00001" in redelivered.replies[0].text
     assert await count(db, tickets) == 1
 
 

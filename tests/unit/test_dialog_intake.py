@@ -288,6 +288,14 @@ def test_a_press_conference_less_than_seven_days_ahead_is_refused_with_the_earli
     assert "Senin, 30 November 2026" in reply.text
 
 
+def test_the_event_date_question_gives_an_example_the_bot_would_accept() -> None:
+    turn, ctx = at_service("kalbar", "konferensi-pers")
+    turn = _to_event_date(turn, ctx)
+    question = only(intake.reask(turn, ctx)).text
+    assert "Contoh: 30/11/2026 14.00" in question
+    assert "2025" not in question
+
+
 def test_a_press_conference_a_week_ahead_is_accepted() -> None:
     turn, ctx = at_service("kalbar", "konferensi-pers")
     turn = _to_event_date(turn, ctx)

@@ -10,6 +10,7 @@ import pytest
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
+    example_answer,
     format_moment,
     normalize_domain,
     normalize_number,
@@ -156,3 +157,26 @@ def test_indonesian_zones_are_named_from_their_offset() -> None:
     assert zone_name(noon.astimezone(ZoneInfo("Asia/Makassar"))) == "WITA"
     assert zone_name(noon.astimezone(ZoneInfo("Asia/Jayapura"))) == "WIT"
     assert zone_name(noon.astimezone(ZoneInfo("Asia/Kolkata"))) == "UTC+5:30"
+
+
+@pytest.mark.parametrize(
+    ("field_type", "min_days_ahead"),
+    [(FieldType.DATE, None), (FieldType.DATE, 7), (FieldType.DATETIME, 1), (FieldType.DATETIME, 7)],
+)
+def test_the_example_of_a_date_field_is_an_answer_the_bot_accepts(
+    field_type: FieldType, min_days_ahead: int | None
+) -> None:
+    # Two years after the catalogs were written, a fixed "20-08-2025" example would be refused.
+    ctx = FieldContext(now=datetime(2028, 3, 6, 3, tzinfo=UTC), zone=JAKARTA)
+    spec = _spec(field_type, min_days_ahead=min_days_ahead)
+    for t in (ID, translator("en")):
+        example = example_answer(spec, ctx, t)
+        assert "2028" in example
+        assert validate(spec, example.split(" atau ")[0].split(" or ")[0], ctx, t)
+
+
+def test_an_unreadable_date_is_answered_with_an_example_from_the_future() -> None:
+    ctx = FieldContext(now=datetime(2028, 3, 6, 3, tzinfo=UTC), zone=JAKARTA)
+    with pytest.raises(ValueProblem) as problem:
+        validate(_spec(FieldType.DATETIME, min_days_ahead=7), "minggu depan", ctx, ID)
+    assert "Contoh: 13/03/2028 14.00." in problem.value.message

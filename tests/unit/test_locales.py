@@ -78,3 +78,8 @@ def test_underscore_translates_into_the_language_of_the_current_context() -> Non
     with use_locale("en"):
         assert _("Batal") == "Cancel"
     assert _("Batal") == "Batal"
+
+
+def test_the_english_help_names_the_languages_in_english() -> None:
+    line = translator("en")("/bahasa — ganti bahasa (Indonesia/English)")
+    assert line == "/language — change language (Indonesian/English)"
