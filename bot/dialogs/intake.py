@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -20,6 +20,7 @@ from bot.dialogs.messages import Choice, Inbound, Outbound
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
+    earliest_day,
     example_answer,
     format_day,
     format_moment,
@@ -520,18 +521,16 @@ def _product_question(turn: Turn, service: Service, t: Translator) -> Outbound:
 
 def _field_question(turn: Turn, spec: FieldSpec, ctx: Context, t: Translator) -> Outbound:
     hints: list[str] = []
+    dates = _field_context(ctx)
     if spec.type in (FieldType.DATE, FieldType.DATETIME):
-        example: str | None = example_answer(spec, _field_context(ctx), t)
+        example: str | None = example_answer(spec, dates, t)
     else:
         example = spec.example
     if example:
         hints.append(t("Contoh: {example}").format(example=example))
     if spec.min_days_ahead:
-        earliest = ctx.now.astimezone(ctx.calendar.zone).date()
         hints.append(
-            t("Paling cepat {date}.").format(
-                date=format_day(earliest + timedelta(days=spec.min_days_ahead), t)
-            )
+            t("Paling cepat {date}.").format(date=format_day(earliest_day(spec, dates), t))
         )
     if not spec.required:
         hints.append(t("(Boleh dilewati.)"))

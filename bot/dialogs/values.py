@@ -256,14 +256,15 @@ def validate(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> st
     raise ValueProblem(t("Mohon pilih salah satu tombol yang tersedia."))
 
 
-def _earliest(spec: FieldSpec, ctx: FieldContext) -> date:
+def earliest_day(spec: FieldSpec, ctx: FieldContext) -> date:
+    """The first day a date field accepts (today, or min_days_ahead days from today)."""
     return ctx.today + timedelta(days=spec.min_days_ahead or 0)
 
 
 def example_answer(spec: FieldSpec, ctx: FieldContext, t: Translator) -> str:
     """A valid answer for a date field ("30/11/2026 14.00"), so an example is never in the past."""
     # A fixed example in the catalog or a msgid goes stale; one built from today never does.
-    day = _earliest(spec, ctx) + timedelta(days=0 if spec.min_days_ahead else 1)
+    day = earliest_day(spec, ctx) + timedelta(days=0 if spec.min_days_ahead else 1)
     numeric = day.strftime("%d/%m/%Y")
     if spec.type is FieldType.DATETIME:
         return f"{numeric} {time(14, 0).strftime(t('%H.%M'))}"
@@ -273,7 +274,7 @@ def example_answer(spec: FieldSpec, ctx: FieldContext, t: Translator) -> str:
 
 
 def _check_earliest(spec: FieldSpec, day: date, ctx: FieldContext, t: Translator) -> None:
-    earliest = _earliest(spec, ctx)
+    earliest = earliest_day(spec, ctx)
     if day >= earliest:
         return
     shown = format_day(earliest, t)
