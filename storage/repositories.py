@@ -350,6 +350,69 @@ async def get_ticket(conn: AsyncConnection, *, ref: str) -> TicketRecord | None:
     return None if row is None else _ticket(row)
 
 
+async def get_ticket_by_id(conn: AsyncConnection, *, ticket_id: int) -> TicketRecord | None:
+    """The ticket with this id, or None."""
+    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+    return None if row is None else _ticket(row)
+
+
+async def lock_ticket(conn: AsyncConnection, *, ref: str) -> TicketRecord | None:
+    """Like `get_ticket`, but the row stays locked until the transaction ends (PostgreSQL).
+
+    Officer commands read, decide and write a ticket; the lock keeps two officers (or an officer
+    and the alert sweep) from deciding on the same old version. SQLite's single writer
+    connection already serialises them.
+    """
+    canonical = normalize_ref(ref)
+    if canonical is None:
+        return None
+    stmt = select(tickets).where(tickets.c.ref == canonical)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return None if row is None else _ticket(row)
+
+
+async def update_ticket_workflow(
+    conn: AsyncConnection,
+    *,
+    ticket_id: int,
+    status: TicketStatus,
+    step: str | None,
+    assigned_role: str | None,
+    assigned_officer_id: int | None,
+    step_started_at: datetime | None,
+    step_due_at: datetime | None,
+    due_at: datetime,
+    paused_at: datetime | None,
+    paused_seconds: int,
+    closed_at: datetime | None,
+    next_alert_at: datetime | None,
+    at: datetime,
+) -> TicketRecord:
+    """Store where the ticket now stands in its procedure (bot.desk maps a WorkflowTicket)."""
+    stmt = (
+        update(tickets)
+        .where(tickets.c.id == ticket_id)
+        .values(
+            status=str(status),
+            step=step,
+            assigned_role=assigned_role,
+            assigned_officer_id=assigned_officer_id,
+            step_started_at=step_started_at,
+            step_due_at=step_due_at,
+            due_at=due_at,
+            paused_at=paused_at,
+            paused_seconds=paused_seconds,
+            closed_at=closed_at,
+            next_alert_at=next_alert_at,
+            updated_at=at,
+        )
+        .returning(*tickets.c)
+    )
+    return _ticket((await conn.execute(stmt)).one())
+
+
 async def get_ticket_for_requester(
     conn: AsyncConnection, *, ref: str, requester_id: int
 ) -> TicketRecord | None:
@@ -387,12 +450,13 @@ async def add_event(
     actor_id: int | None,
     kind: str,
     data: Mapping[str, Any],
-) -> None:
-    """Append to the ticket's history (there is deliberately no update or delete)."""
+) -> int:
+    """Append to the ticket's history (there is deliberately no update or delete); its id."""
     if actor_kind not in ("requester", "officer", "system"):
         raise ValueError(f"unknown actor_kind {actor_kind!r}")
-    await conn.execute(
-        ticket_events.insert().values(
+    stmt = (
+        ticket_events.insert()
+        .values(
             ticket_id=ticket_id,
             at=at,
             actor_kind=actor_kind,
@@ -400,7 +464,9 @@ async def add_event(
             kind=kind,
             data=dict(data),
         )
+        .returning(ticket_events.c.id)
     )
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 async def list_events(conn: AsyncConnection, *, ticket_id: int) -> list[EventRecord]:

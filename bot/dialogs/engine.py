@@ -19,10 +19,20 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.desk import Desk, file_ticket
 from bot.dialogs import intake
-from bot.dialogs.intake import Context, State, Step, StoredUpload, Turn, UploadProblem
+from bot.dialogs.intake import (
+    HANDLER_STATES,
+    Context,
+    State,
+    Step,
+    StoredUpload,
+    Turn,
+    UploadProblem,
+)
 from bot.dialogs.messages import Inbound, Outbound
 from bot.handlers.requester import TicketView, handle_command
+from bot.handlers.routing import Request, route
 from core.catalog.loader import load_catalog
 from core.catalog.matching import matcher_for
 from core.catalog.schema import Catalog
@@ -156,7 +166,7 @@ class DialogEngine:
         step = await self._run(conn, msg, turn, ctx, requester_id)
         replies = list(step.replies)
         for ticket in step.effects:
-            ref = await self._file(conn, msg, ticket, requester_id, now)
+            ref = await self._file(conn, msg, ticket, requester_id, ctx)
             replies += intake.filed_replies(
                 ticket, ref, Turn(step.state, step.data, step.locale), ctx
             )
@@ -185,9 +195,32 @@ class DialogEngine:
             Turn(State(record.state), dict(record.data or {}), locale), self.catalog
         )
 
+    def desk(self, now: datetime) -> Desk:
+        """The officer side's view of this agency at `now`."""
+        return Desk(
+            catalog=self.catalog,
+            calendar=self.calendar,
+            default_locale=self.default_locale,
+            now=now,
+            store=self.store,
+        )
+
     async def _run(
         self, conn: AsyncConnection, msg: Inbound, turn: Turn, ctx: Context, requester_id: int
     ) -> Step:
+        request = Request(
+            conn=conn,
+            desk=self.desk(ctx.now),
+            ctx=ctx,
+            msg=msg,
+            turn=turn,
+            requester_id=requester_id,
+        )
+        routed = await route(request)
+        if routed is not None:
+            return routed
+        if turn.state in HANDLER_STATES:
+            turn = Turn(State.IDLE, {}, turn.locale)
         text = (msg.text or "").strip()
         if msg.choice is None and msg.attachment is None and text.startswith("/"):
             return await handle_command(text, turn, ctx, _RequesterTickets(conn, requester_id))
@@ -222,31 +255,21 @@ class DialogEngine:
         msg: Inbound,
         ticket: intake.FileTicket,
         requester_id: int,
-        now: datetime,
+        ctx: Context,
     ) -> str:
-        """Create the ticket (with its 'created' event) and link its files; returns the ref."""
-        agency = self.catalog.agency
-        created = await repo.create_ticket(
+        """Create the ticket at its procedure's first step and link its files; returns the ref."""
+        created = await file_ticket(
             conn,
-            agency=agency.code,
-            prefix=agency.prefix,
-            year=ticket.submitted_at.astimezone(self.calendar.zone).year,
+            desk=self.desk(ctx.now),
             service=ticket.service,
             product=ticket.product,
+            fields=ticket.fields,
+            requirements=ticket.requirements,
             requester_id=requester_id,
             channel=msg.channel,
             chat_id=msg.chat_id,
-            fields=ticket.fields,
-            requirements=ticket.requirements,
-            created_at=now,
-            start_at=ticket.sla.start,
-            target_at=ticket.sla.target,
-            due_at=ticket.sla.due,
-            step=ticket.step,
-            assigned_role=ticket.role,
-            step_due_at=ticket.step_due,
+            attachment_ids=ticket.attachment_ids,
         )
-        await repo.link_attachments(conn, ids=ticket.attachment_ids, ticket_id=created.id)
         return created.ref
 
     async def _enqueue(

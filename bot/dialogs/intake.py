@@ -30,6 +30,7 @@ from bot.dialogs.values import (
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
 from core.sla.calendar import SlaTimes, WorkingCalendar
 from core.sla.duration import Duration, SlaSpec, Unit
+from core.workflow import overall_due
 from locales import SUPPORTED, Translator, translator
 
 MAX_CHOICE_BYTES = 64
@@ -48,6 +49,14 @@ class State(StrEnum):
     ASK_SRIKANDI = "ask_srikandi"  # data["doc"] as a SRIKANDI letter number
     CONFIRM = "confirm"  # the summary: Kirim / Ubah / Batal
     CHOOSE_EDIT = "choose_edit"  # which answer to change
+    # Owned by bot.handlers (the engine routes them there, never to `step`):
+    OFFICER_FORM = "officer_form"  # an officer answering a form (data["form"]), e.g. /selesai
+    ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
+    COMPLAINT = "complaint"  # a requester filing a complaint (/pengaduan)
+
+
+# States whose messages bot.handlers.routing takes; the intake dialog never sees them.
+HANDLER_STATES = frozenset({State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT})
 
 
 # --- what the engine hands in ---------------------------------------------------------------
@@ -185,6 +194,8 @@ def _fresh() -> dict[str, Any]:
 
 def step(turn: Turn, msg: Inbound, ctx: Context) -> Step:
     """Advance the dialog by one inbound message (a tap, text, or a file)."""
+    if turn.state in HANDLER_STATES:  # the handler let go of it: start from a clean slate
+        turn = replace(turn, state=State.IDLE, data=_fresh())
     greeting = _greeting(turn, ctx) if ctx.first_contact else None
     if msg.choice is not None:
         result = _on_choice(turn, msg.choice, ctx)
@@ -487,10 +498,13 @@ def _advance(turn: Turn, ctx: Context, note: str | None = None) -> Step:
     return _step(turn, state, data, [replace(question, text=_join(note, question.text))])
 
 
+_UNTOUCHED = frozenset({State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE})
+
+
 def repair(turn: Turn, catalog: Catalog) -> Turn:
     """A stored turn made consistent with the catalog as it is now (it may have changed)."""
     state = turn.state
-    if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE):
+    if state in HANDLER_STATES or state in _UNTOUCHED:
         return turn
     service = catalog.service(turn.data.get("service") or "")
     if service is None:
@@ -672,7 +686,9 @@ def _start_edit(turn: Turn, target: str, ctx: Context, service: Service) -> Step
 def _file(turn: Turn, service: Service, ctx: Context) -> Step:
     """Build the ticket from the answers; the engine creates it and sends `filed_replies`."""
     product = turn.data.get("product")
-    sla = ctx.calendar.due(ctx.now, service.sla_for(product))
+    # The SOP's steps can outlast the headline SLA; the requester is told the later due, the
+    # one the officers work to (core.workflow.overall_due).
+    sla = overall_due(service, product, ctx.calendar, ctx.now)
     first = service.procedure[0]
     if first.uses_service_sla or first.duration is None:
         step_due = sla.due

@@ -128,7 +128,10 @@ async def test_a_ticket_is_created_with_its_created_event_and_the_calendar_sla(
     assert ticket["fields"]["domain"] == "sekolah.kalbarprov.go.id"
     async with db.transaction() as conn:
         events = await repo.list_events(conn, ticket_id=ticket["id"])
-    assert [e.kind for e in events] == ["created"]
+    assert [e.kind for e in events] == ["created", "opened"]
+    assert events[1].data["step"] == hosting.procedure[0].code
+    # The alert sweep will look at it when its first warning comes due, not before.
+    assert NOW < ticket["next_alert_at"] < ticket["step_due_at"]
     state = await conversation(db, "chat-ani")
     assert state["state"] == "idle" and state["data"] == {}
 

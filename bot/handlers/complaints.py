@@ -1,0 +1,15 @@
+"""Requester-side handlers outside the intake dialog: /pengaduan (public complaints) and the
+answer to an officer's /lengkapi request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.dialogs.intake import State
+
+if TYPE_CHECKING:
+    from bot.handlers.routing import Handler
+
+COMMANDS: dict[str, Handler] = {}
+CHOICES: dict[str, Handler] = {}
+STATES: dict[State, Handler] = {}
