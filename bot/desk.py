@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import notify
 from bot.dialogs.messages import OutboundDocument
-from core.catalog.schema import Catalog
+from core.catalog.schema import Catalog, Service
 from core.sla.calendar import WorkingCalendar
 from core.sla.clock import SlaClock
 from core.workflow import Transition, WorkflowTicket, open_ticket, route_for
@@ -45,10 +45,14 @@ class Desk:
         """The agency code this desk serves."""
         return self.catalog.agency.code
 
+    def service(self, code: str) -> Service | None:
+        """The catalog's service with this code (tickets of every kind are filed under one)."""
+        return self.catalog.service(code)
+
 
 def workflow_ticket(record: repo.TicketRecord, desk: Desk) -> WorkflowTicket:
     """The stored ticket as the workflow's value; `UnknownService` if the catalog lost it."""
-    service = desk.catalog.service(record.service)
+    service = desk.service(record.service)
     if service is None or record.step is None or record.agency != desk.agency:
         raise UnknownService(record.service)
     route = route_for(desk.catalog.agency, service, record.product)
@@ -166,7 +170,7 @@ async def file_ticket(
 
     `by` is the officer filing a walk-in request for a requester (None: the requester did).
     """
-    found = desk.catalog.service(service)
+    found = desk.service(service)
     if found is None:
         raise UnknownService(service)
     ref_year = desk.now.astimezone(desk.calendar.zone).year

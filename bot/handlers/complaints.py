@@ -1,5 +1,5 @@
-"""Requester-side handlers outside the intake dialog: /pengaduan (public complaints) and the
-answer to an officer's /lengkapi request."""
+"""Public complaints about the service (/pengaduan): filed, classified and routed to the
+complaints officer."""
 
 from __future__ import annotations
 

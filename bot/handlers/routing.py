@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.desk import Desk
 from bot.dialogs.intake import Context, State, Step, Turn
 from bot.dialogs.messages import Inbound
-from bot.handlers import complaints, officer
+from bot.handlers import complaints, completion, coordinator, officer, walkin
 from bot.handlers.requester import parse_command
 from storage import repositories as repo
 
@@ -57,9 +57,10 @@ class Request:
 Handler = Callable[[Request], Awaitable[Step | None]]
 
 # Each handler module lists what it answers; names are lower-case command names.
-COMMANDS: dict[str, Handler] = {**officer.COMMANDS, **complaints.COMMANDS}
-CHOICES: dict[str, Handler] = {**officer.CHOICES, **complaints.CHOICES}
-STATES: dict[State, Handler] = {**officer.STATES, **complaints.STATES}
+_MODULES = (officer, coordinator, walkin, complaints, completion)
+COMMANDS: dict[str, Handler] = {k: v for m in _MODULES for k, v in m.COMMANDS.items()}
+CHOICES: dict[str, Handler] = {k: v for m in _MODULES for k, v in m.CHOICES.items()}
+STATES: dict[State, Handler] = {k: v for m in _MODULES for k, v in m.STATES.items()}
 
 
 async def route(req: Request) -> Step | None:

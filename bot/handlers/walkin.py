@@ -1,0 +1,14 @@
+"""Walk-in requests ("datang langsung"): an officer files a ticket on a requester's behalf."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.dialogs.intake import State
+
+if TYPE_CHECKING:
+    from bot.handlers.routing import Handler
+
+COMMANDS: dict[str, Handler] = {}
+CHOICES: dict[str, Handler] = {}
+STATES: dict[State, Handler] = {}
