@@ -9,7 +9,7 @@ written together, so an event never exists without its notifications or the reve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,9 @@ class Desk:
     default_locale: str
     now: datetime
     store: AttachmentStore
+    # Outbox ids queued through this desk, so the channel sends them right after the commit
+    # instead of leaving them to the next outbox sweep.
+    queued: list[int] = field(default_factory=list, compare=False)
 
     @property
     def agency(self) -> str:

@@ -66,6 +66,7 @@ async def queue_notices(
             )
             if queued is not None:
                 ids.append(queued)
+                desk.queued.append(queued)
             continue
         for officer_id in await recipients(conn, desk=desk, notice=notice):
             tag = f"o{officer_id}"
@@ -123,7 +124,7 @@ async def queue_for_officer(
     not_before = None
     if not urgent and not calendar.is_open(desk.now):
         not_before = calendar.next_opening(desk.now)
-    return await repo.enqueue(
+    queued = await repo.enqueue(
         conn,
         key=key,
         channel=chat.channel,
@@ -132,6 +133,9 @@ async def queue_for_officer(
         at=desk.now,
         not_before=not_before,
     )
+    if queued is not None:
+        desk.queued.append(queued)
+    return queued
 
 
 # --- wording --------------------------------------------------------------------------------

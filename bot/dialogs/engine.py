@@ -163,10 +163,11 @@ class DialogEngine:
             upload=upload,
             first_contact=record is None,
         )
-        step = await self._run(conn, msg, turn, ctx, requester_id)
+        desk = self.desk(now)
+        step = await self._run(conn, msg, turn, ctx, requester_id, desk)
         replies = list(step.replies)
         for ticket in step.effects:
-            ref = await self._file(conn, msg, ticket, requester_id, ctx)
+            ref = await self._file(conn, msg, ticket, requester_id, desk)
             replies += intake.filed_replies(
                 ticket, ref, Turn(step.state, step.data, step.locale), ctx
             )
@@ -182,7 +183,7 @@ class DialogEngine:
             at=now,
         )
         ids = await self._enqueue(conn, msg, replies, now)
-        return HandleResult(duplicate=False, replies=replies, outbox_ids=ids)
+        return HandleResult(duplicate=False, replies=replies, outbox_ids=ids + desk.queued)
 
     def _turn(self, record: repo.ConversationRecord | None) -> Turn:
         """The stored conversation; a dialog from another agency's catalog starts over."""
@@ -206,11 +207,17 @@ class DialogEngine:
         )
 
     async def _run(
-        self, conn: AsyncConnection, msg: Inbound, turn: Turn, ctx: Context, requester_id: int
+        self,
+        conn: AsyncConnection,
+        msg: Inbound,
+        turn: Turn,
+        ctx: Context,
+        requester_id: int,
+        desk: Desk,
     ) -> Step:
         request = Request(
             conn=conn,
-            desk=self.desk(ctx.now),
+            desk=desk,
             ctx=ctx,
             msg=msg,
             turn=turn,
@@ -255,12 +262,12 @@ class DialogEngine:
         msg: Inbound,
         ticket: intake.FileTicket,
         requester_id: int,
-        ctx: Context,
+        desk: Desk,
     ) -> str:
         """Create the ticket at its procedure's first step and link its files; returns the ref."""
         created = await file_ticket(
             conn,
-            desk=self.desk(ctx.now),
+            desk=desk,
             service=ticket.service,
             product=ticket.product,
             fields=ticket.fields,
