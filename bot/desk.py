@@ -117,6 +117,10 @@ async def commit_transition(
         next_alert_at=next_alert_at(ticket, desk.calendar, sent_alerts),
         at=desk.now,
     )
+    if record.status is ticket.status:
+        # Every disposition re-announces "diproses"; the requester hears only real changes.
+        notices = tuple(n for n in transition.notices if n.kind != "status")
+        transition = transition._replace(notices=notices)
     await log_and_notify(conn, desk=desk, record=updated, transition=transition, document=document)
     return updated
 
