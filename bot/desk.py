@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import notify
 from bot.dialogs.messages import OutboundDocument
 from core.catalog.schema import Catalog, Service
+from core.complaints import find_service
 from core.sla.calendar import WorkingCalendar
 from core.sla.clock import SlaClock
 from core.workflow import Transition, WorkflowTicket, open_ticket, route_for
@@ -49,8 +50,11 @@ class Desk:
         return self.catalog.agency.code
 
     def service(self, code: str) -> Service | None:
-        """The catalog's service with this code (tickets of every kind are filed under one)."""
-        return self.catalog.service(code)
+        """The catalog's service with this code (tickets of every kind are filed under one).
+
+        Complaints ("pengaduan") have a service even where the catalog lists none.
+        """
+        return find_service(self.catalog, code)
 
 
 def workflow_ticket(record: repo.TicketRecord, desk: Desk) -> WorkflowTicket:

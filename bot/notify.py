@@ -22,6 +22,7 @@ from bot.dialogs.messages import Choice, Outbound, OutboundDocument
 from bot.dialogs.values import format_moment
 from bot.handlers.requester import status_words
 from core.catalog.schema import Catalog
+from core.complaints import find_service
 from core.tickets import TicketStatus
 from core.workflow import Notice
 from locales import Translator, normalize, translator
@@ -70,7 +71,9 @@ async def queue_notices(
             continue
         for officer_id in await recipients(conn, desk=desk, notice=notice):
             tag = f"o{officer_id}"
-            if tag in reached:
+            if tag in reached or officer_id == notice.data.get("by"):
+                # The officer who made the change (disposing to themselves) has the command's
+                # answer already; a notice of their own action would only repeat it.
                 continue
             reached.add(tag)
             queued = await queue_for_officer(
@@ -233,7 +236,7 @@ def officer_buttons(ticket: repo.TicketRecord, notice: Notice, t: Translator) ->
 
 def service_label(catalog: Catalog, service: str, product: str | None, t: Translator) -> str:
     """ "Jaringan Intra Pemerintah (Perbaikan)" in `t`'s language; the code if unknown."""
-    found = catalog.service(service)
+    found = find_service(catalog, service)
     if found is None:
         return service
     name = found.name.get(t.locale)
@@ -245,7 +248,7 @@ def service_label(catalog: Catalog, service: str, product: str | None, t: Transl
 
 def step_label(catalog: Catalog, service: str, step: str | None, t: Translator) -> str:
     """A procedure step in words ("Disposisi Kepala Dinas"); the code if unknown."""
-    found = catalog.service(service)
+    found = find_service(catalog, service)
     for candidate in found.procedure if found else []:
         if candidate.code == step:
             return candidate.action.get(t.locale)

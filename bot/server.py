@@ -14,7 +14,9 @@ where `warn_before_breach(runtime: Runtime) -> Awaitable[None]`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import metrics
+from bot import metrics, sweeps
 from bot.deps import Channel, DatabaseDep, Runtime
 from bot.dialogs.engine import DialogEngine
 from bot.pipeline import Pipeline, utcnow
@@ -36,6 +38,11 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 OUTBOX_SWEEP_SECONDS = 10.0
+# How long a stopping server waits for running jobs (a sweep batch) before cancelling them.
+JOB_STOP_SECONDS = 10.0
+
+# Jobs running now, so a stopping server lets them end before the database is disposed.
+_job_tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,14 @@ async def sweep_outbox(runtime: Runtime) -> None:
 
 
 def default_jobs() -> list[Job]:
-    """The periodic jobs of a normal server."""
-    return [Job("outbox", sweep_outbox, seconds=OUTBOX_SWEEP_SECONDS, at_start=True)]
+    """The periodic jobs of a normal server (schedules explained in bot.sweeps)."""
+    return [
+        Job("outbox", sweep_outbox, seconds=OUTBOX_SWEEP_SECONDS, at_start=True),
+        # At start too: a server stopped across a deadline sends the breach once it is back.
+        Job("alerts", sweeps.alert_job, seconds=sweeps.ALERT_SWEEP_SECONDS, at_start=True),
+        Job("digest", sweeps.digest_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
+        Job("delivery-failures", sweeps.failure_job, seconds=sweeps.FAILURE_REPORT_SECONDS),
+    ]
 
 
 def default_channels() -> list[Channel]:
@@ -143,7 +156,7 @@ async def _running(
             if channel.lifespan is not None:
                 await stack.enter_async_context(channel.lifespan(runtime))
         runtime.scheduler = _start_scheduler(runtime, jobs)
-        stack.callback(runtime.scheduler.shutdown, wait=False)
+        stack.push_async_callback(_stop_scheduler, runtime.scheduler)
         yield runtime
 
 
@@ -170,8 +183,26 @@ def _start_scheduler(runtime: Runtime, jobs: Sequence[Job]) -> AsyncIOScheduler:
     return scheduler
 
 
+async def _stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Start no more jobs, let the running ones end (briefly), then shut the scheduler down.
+
+    A job cut off half way would otherwise still be using the database while it is disposed.
+    """
+    scheduler.pause()
+    loop = asyncio.get_running_loop()
+    running = [task for task in _job_tasks if task.get_loop() is loop and not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=JOB_STOP_SECONDS)
+    scheduler.shutdown(wait=False)
+    # AsyncIOScheduler shuts down (cancelling any job still running) in a loop callback.
+    await asyncio.sleep(0)
+
+
 async def run_job(runtime: Runtime, job: Job) -> None:
     """Run one job, logging (never raising) its failure so the next run still happens."""
+    task = asyncio.current_task()
+    if task is not None:
+        _job_tasks.add(task)
     try:
         await job.run(runtime)
     except Exception:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -103,6 +104,8 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("agency", "year", "seq"),
         Index("ix_tickets_requester_id_created_at", "requester_id", "created_at"),
+        # The coordinators' SLA report reads the open tickets and those closed yesterday.
+        Index("ix_tickets_agency_status", "agency", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -129,7 +132,7 @@ class Ticket(Base):
     step_due_at: Mapped[datetime | None] = mapped_column(index=True)
     paused_at: Mapped[datetime | None]
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     step_started_at: Mapped[datetime | None]  # times the step's warnings (core.workflow_alerts)
     # The scheduler selects `next_alert_at <= now`, so a sweep reads only what is due.
@@ -215,12 +218,22 @@ class InboxEntry(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
+_UNREPORTED_FAILURE = "status = 'failed' AND failure_reported_at IS NULL"
+
+
 class OutboxEntry(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         # Keeps a chat's messages in order: later rows wait while an earlier one is deferred.
         Index("ix_outbox_channel_recipient_status", "channel", "recipient", "status"),
+        # The failure report reads only the failures not yet told to the coordinators.
+        Index(
+            "ix_outbox_unreported_failures",
+            "id",
+            sqlite_where=text(_UNREPORTED_FAILURE),
+            postgresql_where=text(_UNREPORTED_FAILURE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -234,6 +247,18 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When the coordinators were told that this message failed for good (bot.sweeps).
+    failure_reported_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ScheduledRun(Base):
+    """A periodic job's run for one period (e.g. a day's digest), so replicas run it once."""
+
+    __tablename__ = "scheduled_runs"
+
+    job: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    done_at: Mapped[datetime]
 
 
 metadata = Base.metadata
@@ -251,3 +276,4 @@ inbox: Table = InboxEntry.__table__  # type: ignore[assignment]
 outbox: Table = OutboxEntry.__table__  # type: ignore[assignment]
 ticket_alerts: Table = TicketAlert.__table__  # type: ignore[assignment]
 officer_invites: Table = OfficerInvite.__table__  # type: ignore[assignment]
+scheduled_runs: Table = ScheduledRun.__table__  # type: ignore[assignment]

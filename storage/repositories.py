@@ -134,6 +134,7 @@ class OutboxRecord:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    failure_reported_at: datetime | None = None  # coordinators told it failed (bot.sweeps)
 
 
 # --------------------------------------------------------------------------- inbound

@@ -53,10 +53,13 @@ class State(StrEnum):
     OFFICER_FORM = "officer_form"  # an officer answering a form (data["form"]), e.g. /selesai
     ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
     COMPLAINT = "complaint"  # a requester filing a complaint (/pengaduan)
+    WALKIN = "walkin"  # an officer filing a walk-in requester's request (/datang)
 
 
 # States whose messages bot.handlers.routing takes; the intake dialog never sees them.
-HANDLER_STATES = frozenset({State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT})
+HANDLER_STATES = frozenset(
+    {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
+)
 
 
 # --- what the engine hands in ---------------------------------------------------------------
@@ -333,7 +336,7 @@ def filed_replies(ticket: FileTicket, ref: str, turn: Turn, ctx: Context) -> lis
         first = next((s for s in service.procedure if s.code == ticket.step), service.procedure[0])
         role = next((r for r in ctx.catalog.agency.roles if r.code == first.role), None)
         lines.append(
-            t("Langkah berikutnya: {action} ({role}), paling lambat {when}.").format(
+            t("Langkah berikutnya: {action} — {role}, paling lambat {when}.").format(
                 action=first.action.get(t.locale),
                 role=role.name.get(t.locale) if role else first.role,
                 when=format_moment(ticket.step_due, zone, t),

@@ -10,6 +10,7 @@ from bot.dialogs import intake
 from bot.dialogs.intake import Context, State, Step, Turn
 from bot.dialogs.messages import Outbound
 from bot.dialogs.values import format_moment
+from core.complaints import find_service
 from core.tickets import TicketStatus, normalize_ref
 from locales import SUPPORTED, Translator, translator
 
@@ -150,6 +151,8 @@ def help_text(turn: Turn, ctx: Context) -> str:
         t("/status — tiket terakhir Bapak/Ibu"),
         t("/status NOMOR — status satu tiket"),
         t("/batal — batalkan permohonan yang sedang diisi"),
+        t("/kelengkapan — kirim kelengkapan yang diminta petugas"),
+        t("/pengaduan — sampaikan pengaduan tentang layanan kami"),
         t("/bahasa — ganti bahasa (Indonesia/English)"),
         t("/bantuan — bantuan ini"),
         "",
@@ -181,7 +184,7 @@ def status_words(status: TicketStatus, t: Translator) -> str:
 def _service_name(ticket: TicketView, ctx: Context, t: Translator) -> str:
     if ticket.agency != ctx.catalog.agency.code:
         return ticket.service
-    service = ctx.catalog.service(ticket.service)
+    service = find_service(ctx.catalog, ticket.service)
     if service is None:
         return ticket.service
     name = service.name.get(t.locale)
@@ -231,7 +234,7 @@ async def _one_ticket(argument: str, tickets: TicketLookup, ctx: Context, t: Tra
 def _step_words(ticket: TicketView, ctx: Context, t: Translator) -> str | None:
     if ticket.step is None or ticket.agency != ctx.catalog.agency.code:
         return None
-    service = ctx.catalog.service(ticket.service)
+    service = find_service(ctx.catalog, ticket.service)
     step = next((s for s in service.procedure if s.code == ticket.step), None) if service else None
     if step is None:
         return None

@@ -1,14 +1,438 @@
-"""Walk-in requests ("datang langsung"): an officer files a ticket on a requester's behalf."""
+"""Walk-in requests ("datang langsung"): an officer files a ticket on a requester's behalf.
+
+`/datang` (`/walkin`), by any officer of the agency: the service and product, the requester's
+name and phone (optional), the service's own fields (validated as in the intake dialog), whether
+each required document was handed in at the counter, then a confirmation. The ticket is filed on
+the offline channel "loket" for a requester known by phone (or a new one per visit), so notices
+meant for the requester are not sent to anybody's chat.
+Conversation data in State.WALKIN: {"form": "walkin", "stage", "key", "service", "product",
+"name", "phone", "answers", "docs", "field", "doc"}.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from bot.dialogs.intake import State
+from bot.desk import UnknownService, file_ticket
+from bot.dialogs.intake import State, Step, choice, describe_sla
+from bot.dialogs.messages import Choice, Outbound
+from bot.dialogs.values import (
+    FieldContext,
+    ValueProblem,
+    example_answer,
+    format_day,
+    format_moment,
+    normalize_phone,
+    validate,
+)
+from bot.handlers.complaints import WORDS, keep, simplify, typed_choice
+from bot.handlers.requester import parse_command
+from core.catalog.schema import FieldSpec, FieldType, Requirement, Service
+from core.workflow import overall_due
+from locales import Translator, translator
+from storage import repositories as repo
 
 if TYPE_CHECKING:
-    from bot.handlers.routing import Handler
+    from bot.handlers.routing import Handler, Request
 
-COMMANDS: dict[str, Handler] = {}
-CHOICES: dict[str, Handler] = {}
-STATES: dict[State, Handler] = {}
+PREFIX = "wi"
+CHANNEL = "loket"
+MAX_NAME = 120
+# Catalog fields that are the requester's own name and phone: filled from the first answers.
+NAME_FIELD = "nama"
+PHONE_FIELD = "kontak"
+
+_WALKIN_WORDS: dict[str, set[str]] = {
+    **WORDS,
+    "doc:yes": {"sudah", "ya", "iya", "ada", "diterima", "yes"},
+    "doc:no": {"belum", "tidak", "tidak ada", "no"},
+}
+
+
+async def start(req: Request) -> Step | None:
+    """`/datang`: an officer of this agency starts a walk-in request (others are refused)."""
+    t = translator(req.turn.locale)
+    officer = await req.officer()
+    if officer is None or officer.agency != req.desk.agency:
+        return keep(req, t("Maaf, perintah /datang hanya untuk petugas layanan."))
+    data: dict[str, Any] = {"form": "walkin", "key": uuid.uuid4().hex[:16]}
+    return _advance(req, data, t("Permohonan datang langsung (diisi oleh petugas)."))
+
+
+async def on_choice(req: Request) -> Step | None:
+    """A button of the walk-in form (wi:...)."""
+    if req.turn.state is not State.WALKIN:
+        return None  # an old message's button: intake answers it as expired
+    data = req.msg.choice or ""
+    if data not in {c.data for c in _question(req, req.turn.data).choices}:
+        t = translator(req.turn.locale)
+        return _ask(req, req.turn.data, t("Maaf, pilihan ini sudah tidak berlaku."))
+    return await _apply(req, data)
+
+
+async def on_message(req: Request) -> Step | None:
+    """Text (or a file) while the walk-in form is open."""
+    t = translator(req.turn.locale)
+    data = req.turn.data
+    msg = req.msg
+    if msg.choice is not None:
+        return _ask(req, data, t("Maaf, pilihan ini sudah tidak berlaku."))
+    if msg.attachment is not None:
+        return _ask(req, data, t("Saat ini kami belum memerlukan berkas."))
+    text = req.text
+    parsed = parse_command(text)
+    if parsed is not None:
+        return _cancel(req) if parsed[0] in ("batal", "cancel") else None
+    stage = data.get("stage")
+    if simplify(text) in WORDS["cancel"]:
+        return _cancel(req)
+    question = _question(req, data)
+    if stage == "name":
+        return _answer_name(req, text)
+    if stage == "phone":
+        picked = typed_choice(text, question.choices, _WALKIN_WORDS)
+        return await _apply(req, picked) if picked else _answer_phone(req, text)
+    if stage == "field":
+        service = _service(req, data)
+        spec = _field(data, service) if service else None
+        if spec is not None and spec.type is not FieldType.CHOICE:
+            if not spec.required and simplify(text) in WORDS["skip"]:
+                return await _apply(req, f"{PREFIX}:skip")
+            return _answer_field(req, spec, text)
+    picked = typed_choice(text, question.choices, _WALKIN_WORDS)
+    if picked is not None:
+        return await _apply(req, picked)
+    return _ask(req, data, t("Mohon pilih salah satu tombol yang tersedia."))
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+async def _apply(req: Request, picked: str) -> Step:
+    data = dict(req.turn.data)
+    action = picked.split(":", 1)[1]
+    service = _service(req, data)
+    if action == "cancel":
+        return _cancel(req)
+    if action == "send":
+        return await _file(req)
+    if action.startswith("svc:"):
+        data = {"form": "walkin", "key": data.get("key"), "service": action[4:]}
+        return _advance(req, data)
+    if action.startswith("prd:"):
+        data["product"] = action[4:]
+        return _advance(req, data)
+    if data.get("stage") == "phone" and action == "skip":
+        data["phone"] = None
+        return _advance(req, data)
+    if data.get("stage") == "field" and service is not None:
+        spec = _field(data, service)
+        if spec is not None:
+            value = None if action == "skip" else action.removeprefix("fld:")
+            data["answers"] = {**data.get("answers", {}), spec.code: value}
+            return _advance(req, data)
+    if data.get("stage") == "doc" and action.startswith("doc:"):
+        received = {"kind": "loket"} if action == "doc:yes" else None
+        data["docs"] = {**data.get("docs", {}), str(data.get("doc")): received}
+        return _advance(req, data)
+    return _advance(req, data)
+
+
+def _answer_name(req: Request, text: str) -> Step:
+    t = translator(req.turn.locale)
+    data = dict(req.turn.data)
+    name = " ".join(text.split())
+    if not any(ch.isalpha() for ch in name) or len(name) > MAX_NAME:
+        return _ask(
+            req,
+            data,
+            t("Mohon tulis nama pemohon dengan huruf (paling banyak {max} karakter).").format(
+                max=MAX_NAME
+            ),
+        )
+    data["name"] = name
+    return _advance(req, data)
+
+
+def _answer_phone(req: Request, text: str) -> Step:
+    t = translator(req.turn.locale)
+    data = dict(req.turn.data)
+    phone = normalize_phone(text)
+    if phone is None:
+        return _ask(req, data, t("Nomor telepon tersebut belum benar, contoh: 081234567890."))
+    data["phone"] = phone
+    return _advance(req, data)
+
+
+def _answer_field(req: Request, spec: FieldSpec, text: str) -> Step:
+    t = translator(req.turn.locale)
+    data = dict(req.turn.data)
+    try:
+        value = validate(spec, text, _field_context(req), t)
+    except ValueProblem as problem:
+        return _ask(req, data, problem.message)
+    data["answers"] = {**data.get("answers", {}), spec.code: value}
+    return _advance(req, data)
+
+
+def _cancel(req: Request) -> Step:
+    t = translator(req.turn.locale)
+    return Step(
+        state=State.IDLE,
+        data={},
+        locale=req.turn.locale,
+        replies=[
+            Outbound(text=t("Permohonan datang langsung dibatalkan. Tidak ada tiket dibuat."))
+        ],
+    )
+
+
+async def _file(req: Request) -> Step:
+    """File the ticket for the walk-in requester, by the officer, on the offline channel."""
+    t = translator(req.turn.locale)
+    desk = req.desk
+    data = req.turn.data
+    officer = await req.officer()
+    if officer is None or officer.agency != desk.agency:
+        return _cancel(req)
+    service = _service(req, data)
+    if service is None:
+        return _advance(req, {"form": "walkin", "key": data.get("key")})
+    phone = data.get("phone")
+    # A requester with a phone is the same person on the next visit; without one, each visit
+    # is a requester of its own (nothing else identifies them).
+    external_id = phone or f"walkin-{data.get('key') or uuid.uuid4().hex[:16]}"
+    requester_id = await repo.get_or_create_requester(
+        req.conn,
+        channel=CHANNEL,
+        external_id=external_id,
+        display_name=data.get("name"),
+        at=desk.now,
+        locale=desk.default_locale,
+    )
+    fields = dict(data.get("answers", {}))
+    fields.setdefault(NAME_FIELD, data.get("name"))
+    if phone:
+        fields.setdefault(PHONE_FIELD, phone)
+    try:
+        record = await file_ticket(
+            req.conn,
+            desk=desk,
+            service=service.code,
+            product=data.get("product"),
+            fields=fields,
+            requirements=dict(data.get("docs", {})),
+            requester_id=requester_id,
+            channel=CHANNEL,
+            chat_id=external_id,
+            by=officer.id,
+        )
+    except UnknownService:
+        return _advance(req, {"form": "walkin", "key": data.get("key")})
+    zone = desk.catalog.agency.timezone
+    lines = [
+        t("Tiket {ref} sudah dibuat untuk {name}.").format(ref=record.ref, name=data.get("name")),
+        t("Batas waktu penyelesaian: {when}.").format(when=format_moment(record.due_at, zone, t)),
+        t("Sampaikan nomor tiket ini kepada pemohon untuk menanyakan perkembangannya."),
+    ]
+    return Step(
+        state=State.IDLE, data={}, locale=req.turn.locale, replies=[Outbound("\n".join(lines))]
+    )
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+def _service(req: Request, data: dict[str, Any]) -> Service | None:
+    code = data.get("service")
+    return req.desk.catalog.service(code) if code else None
+
+
+def _field(data: dict[str, Any], service: Service | None) -> FieldSpec | None:
+    if service is None:
+        return None
+    return next(
+        (f for f in service.fields_for(data.get("product")) if f.code == data.get("field")), None
+    )
+
+
+def _requirement(data: dict[str, Any], service: Service | None) -> Requirement | None:
+    if service is None:
+        return None
+    return next(
+        (r for r in service.requirements_for(data.get("product")) if r.code == data.get("doc")),
+        None,
+    )
+
+
+def _pending(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
+    """The data with "stage" (and "field"/"doc") set to the first thing still missing."""
+    data = {k: v for k, v in data.items() if k not in ("stage", "field", "doc")}
+    if service is None:
+        return {**data, "stage": "service"}
+    product = data.get("product")
+    if service.products and service.product(product) is None:
+        return {**data, "stage": "product"}
+    if "name" not in data:
+        return {**data, "stage": "name"}
+    if "phone" not in data:
+        return {**data, "stage": "phone"}
+    answers = dict(data.get("answers", {}))
+    known = {NAME_FIELD: data.get("name"), PHONE_FIELD: data.get("phone")}
+    for spec in service.fields_for(product):
+        # The name and phone just asked answer the catalog's own fields for them.
+        value = known.get(spec.code)
+        if spec.code not in answers and value and spec.type in (FieldType.TEXT, FieldType.PHONE):
+            answers[spec.code] = value
+    data["answers"] = answers
+    for spec in service.fields_for(product):
+        if spec.code not in answers:
+            return {**data, "stage": "field", "field": spec.code}
+    docs = data.setdefault("docs", {})
+    for requirement in service.requirements_for(product):
+        if requirement.code not in docs:
+            return {**data, "stage": "doc", "doc": requirement.code}
+    return {**data, "stage": "confirm"}
+
+
+def _advance(req: Request, data: dict[str, Any], note: str | None = None) -> Step:
+    return _ask(req, _pending(data, _service(req, data)), note)
+
+
+def _ask(req: Request, data: dict[str, Any], note: str | None = None) -> Step:
+    question = _question(req, data)
+    text = f"{note}\n\n{question.text}" if note else question.text
+    return Step(
+        state=State.WALKIN,
+        data=data,
+        locale=req.turn.locale,
+        replies=[Outbound(text=text, choices=question.choices)],
+    )
+
+
+def _question(req: Request, data: dict[str, Any]) -> Outbound:
+    """The question the walk-in form is waiting on."""
+    t = translator(req.turn.locale)
+    cancel = choice(f"{PREFIX}:cancel", t("Batal"))
+    service = _service(req, data)
+    stage = data.get("stage")
+    if service is None or stage == "service":
+        return Outbound(
+            text=t("Layanan apa yang dimohon?"),
+            choices=(
+                *(
+                    choice(f"{PREFIX}:svc:{s.code}", (s.short_name or s.name).get(t.locale))
+                    for s in req.desk.catalog.services
+                ),
+                cancel,
+            ),
+        )
+    if stage == "product":
+        label = (service.short_name or service.name).get(t.locale)
+        return Outbound(
+            text=t("Jenis permohonan {service} yang mana?").format(service=label),
+            choices=(
+                *(choice(f"{PREFIX}:prd:{p.code}", p.name.get(t.locale)) for p in service.products),
+                cancel,
+            ),
+        )
+    if stage == "name":
+        return Outbound(text=t("Siapa nama pemohon?"), choices=(cancel,))
+    if stage == "phone":
+        return Outbound(
+            text=t("Nomor telepon/WhatsApp pemohon? (Boleh dilewati.)"),
+            choices=(choice(f"{PREFIX}:skip", t("Lewati")), cancel),
+        )
+    if stage == "field":
+        spec = _field(data, service)
+        if spec is not None:
+            return _field_question(req, spec, cancel, t)
+    if stage == "doc":
+        requirement = _requirement(data, service)
+        if requirement is not None:
+            return Outbound(
+                text=t("Apakah {document} sudah diterima di loket?").format(
+                    document=requirement.name.get(t.locale)
+                ),
+                choices=(
+                    choice(f"{PREFIX}:doc:yes", t("Sudah diterima")),
+                    choice(f"{PREFIX}:doc:no", t("Belum ada")),
+                    cancel,
+                ),
+            )
+    return _summary(req, data, service, cancel, t)
+
+
+def _field_question(req: Request, spec: FieldSpec, cancel: Choice, t: Translator) -> Outbound:
+    lines = [spec.prompt.get(t.locale)]
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        example: str | None = example_answer(spec, _field_context(req), t)
+    else:
+        example = spec.example
+    if example:
+        lines.append(t("Contoh: {example}").format(example=example))
+    choices = [choice(f"{PREFIX}:fld:{c.code}", c.label.get(t.locale)) for c in spec.choices]
+    if not spec.required:
+        lines.append(t("(Boleh dilewati.)"))
+        choices.append(choice(f"{PREFIX}:skip", t("Lewati")))
+    return Outbound(text="\n".join(lines), choices=(*choices, cancel))
+
+
+def _summary(
+    req: Request, data: dict[str, Any], service: Service, cancel: Choice, t: Translator
+) -> Outbound:
+    product_code = data.get("product")
+    product = service.product(product_code)
+    answers = data.get("answers", {})
+    docs = data.get("docs", {})
+    lines = [t("Mohon periksa permohonan datang langsung ini:"), ""]
+    lines.append(t("Layanan: {value}").format(value=service.name.get(t.locale)))
+    if product is not None:
+        lines.append(t("Jenis: {value}").format(value=product.name.get(t.locale)))
+    lines.append(t("Nama pemohon: {value}").format(value=data.get("name", "")))
+    lines.append(t("Telepon pemohon: {value}").format(value=data.get("phone") or t("(dilewati)")))
+    for spec in service.fields_for(product_code):
+        shown_above = {NAME_FIELD: data.get("name"), PHONE_FIELD: data.get("phone")}
+        if spec.code in shown_above and answers.get(spec.code) == shown_above[spec.code]:
+            continue
+        lines.append(f"{spec.label.get(t.locale)}: {_shown(req, spec, answers.get(spec.code), t)}")
+    requirements = service.requirements_for(product_code)
+    if requirements:
+        lines.append(t("Dokumen:"))
+        for requirement in requirements:
+            received = t("diterima di loket") if docs.get(requirement.code) else t("belum ada")
+            lines.append(f"• {requirement.name.get(t.locale)}: {received}")
+    sla = service.sla_for(product_code)
+    due = overall_due(service, product_code, req.desk.calendar, req.desk.now).due
+    lines.append(
+        t("Waktu penyelesaian: {sla} (perkiraan paling lambat {due})").format(
+            sla=describe_sla(sla, t),
+            due=format_moment(due, req.desk.calendar.zone, t),
+        )
+    )
+    lines += ["", t("Kirim permohonan ini?")]
+    return Outbound(text="\n".join(lines), choices=(choice(f"{PREFIX}:send", t("Kirim")), cancel))
+
+
+def _shown(req: Request, spec: FieldSpec, value: Any, t: Translator) -> str:
+    if value is None:
+        return t("(dilewati)")
+    if spec.type is FieldType.CHOICE:
+        found = next((c for c in spec.choices if c.code == value), None)
+        return found.label.get(t.locale) if found else str(value)
+    if spec.type is FieldType.DATE:
+        return format_day(date.fromisoformat(value), t)
+    if spec.type is FieldType.DATETIME:
+        return format_moment(datetime.fromisoformat(value), req.desk.calendar.zone, t)
+    return str(value)
+
+
+def _field_context(req: Request) -> FieldContext:
+    return FieldContext(now=req.desk.now, zone=req.desk.calendar.zone)
+
+
+COMMANDS: dict[str, Handler] = {"datang": start, "walkin": start}
+CHOICES: dict[str, Handler] = {PREFIX: on_choice}
+STATES: dict[State, Handler] = {State.WALKIN: on_message}

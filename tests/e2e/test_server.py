@@ -55,7 +55,9 @@ async def test_healthz_reports_a_reachable_database(tmp_path: Path) -> None:
 
 
 async def test_healthz_answers_503_when_the_database_is_gone(tmp_path: Path) -> None:
-    app = create_app(make_settings(tmp_path))
+    # No jobs: a sweep checking out SQLite's one connection while the test disposes the pool
+    # would wait out the pool timeout (the app itself stops its jobs before disposing).
+    app = create_app(make_settings(tmp_path), jobs=[])
     async with serving(app) as client:
         shutil.rmtree(tmp_path / "db")
         await app.state.runtime.db.engine.dispose()  # drop the open connection to the file
@@ -94,7 +96,13 @@ async def test_the_scheduler_runs_the_outbox_sweep_and_any_added_job(tmp_path: P
         await asyncio.wait_for(ran.wait(), timeout=20)
         runtime: Runtime = app.state.runtime
         assert runtime.scheduler is not None
-        assert {job.id for job in runtime.scheduler.get_jobs()} == {"outbox", "probe"}
+        assert {job.id for job in runtime.scheduler.get_jobs()} == {
+            "outbox",
+            "alerts",
+            "digest",
+            "delivery-failures",
+            "probe",
+        }
 
     assert seen == [runtime]
     assert not runtime.scheduler.running

@@ -195,6 +195,12 @@ class FakeGraphApi:
         with self._lock:
             return [c for c in self.calls if c.path.endswith("/media") and c.status == 200]
 
+    def media(self, media_id: str) -> tuple[str, bytes] | None:
+        """(mime, bytes) of a media id the bot uploaded (or a test added); None if unknown."""
+        with self._lock:
+            found = self._media.get(media_id)
+        return None if found is None else (found.mime, found.data)
+
     def calls_to(self, fragment: str) -> list[Call]:
         """Every call whose path contains `fragment`."""
         with self._lock:
@@ -596,7 +602,7 @@ def whatsapp_settings(graph: FakeGraphApi, data_dir: Any, **overrides: Any) -> A
         "max_attachment_bytes": 200_000,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @asynccontextmanager

@@ -1,0 +1,91 @@
+"""Read queries for the officer side: an officer's queue, a ticket's files, officers' names.
+
+Keyword-only functions on the caller's `AsyncConnection`, like `storage.repositories`; nothing
+here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.tickets import CLOSED_STATUSES, TicketStatus
+from storage.models import attachments, officers, tickets
+from storage.repositories import AttachmentRecord, TicketRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """The first tickets of an officer's queue, most urgent first, and how many there are."""
+
+    tickets: list[TicketRecord]
+    total: int
+
+
+async def officer_queue(
+    conn: AsyncConnection,
+    *,
+    agency: str,
+    officer_id: int,
+    roles: Collection[str],
+    everything: bool = False,
+    limit: int = 15,
+) -> Queue:
+    """Open tickets the officer holds, plus unheld ones at steps of their roles.
+
+    `everything` (coordinators) lists every open ticket of the agency. Tickets waiting for the
+    requester come last: nobody can move them. Then the earliest step due comes first.
+    """
+    conditions: list[ColumnElement[bool]] = [
+        tickets.c.agency == agency,
+        tickets.c.status.not_in([str(s) for s in CLOSED_STATUSES]),
+    ]
+    if not everything:
+        mine = tickets.c.assigned_officer_id == officer_id
+        unheld = and_(
+            tickets.c.assigned_officer_id.is_(None),
+            tickets.c.assigned_role.in_(sorted(roles)),
+        )
+        conditions.append(or_(mine, unheld) if roles else mine)
+    waiting = case((tickets.c.paused_at.is_(None), 0), else_=1)
+    stmt = (
+        select(tickets)
+        .where(*conditions)
+        .order_by(waiting, func.coalesce(tickets.c.step_due_at, tickets.c.due_at), tickets.c.id)
+        .limit(limit)
+    )
+    found = [_ticket(row._mapping) for row in await conn.execute(stmt)]
+    total = (
+        await conn.execute(select(func.count()).select_from(tickets).where(*conditions))
+    ).scalar_one()
+    return Queue(tickets=found, total=int(total))
+
+
+async def ticket_attachments(conn: AsyncConnection, *, ticket_id: int) -> list[AttachmentRecord]:
+    """The files kept with a ticket, oldest first."""
+    stmt = (
+        select(attachments)
+        .where(attachments.c.ticket_id == ticket_id)
+        .order_by(attachments.c.created_at, attachments.c.id)
+    )
+    return [AttachmentRecord(**row._mapping) for row in await conn.execute(stmt)]
+
+
+async def officer_names(conn: AsyncConnection, *, ids: Collection[int]) -> dict[int, str]:
+    """Names of these officers (removed ones too: the history still names them)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    stmt = select(officers.c.id, officers.c.name).where(officers.c.id.in_(wanted))
+    return {int(officer_id): str(name) for officer_id, name in await conn.execute(stmt)}
+
+
+def _ticket(values: RowMapping | Mapping[str, Any]) -> TicketRecord:
+    mapping = dict(values)
+    mapping["status"] = TicketStatus(mapping["status"])
+    return TicketRecord(**mapping)
