@@ -41,6 +41,9 @@ from storage.models import (
 )
 
 OUTBOX_PENDING = "pending"
+# Scheduled for later (`enqueue(not_before=...)`, e.g. office hours): claimable once due, and,
+# unlike a pending row deferred by a failed try, it never holds back later messages to its chat.
+OUTBOX_HELD = "held"
 OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -549,7 +552,11 @@ async def enqueue(
     at: datetime,
     not_before: datetime | None = None,
 ) -> int | None:
-    """Queue one message; None when `key` was queued before (a retried handler sends once)."""
+    """Queue one message; None when `key` was queued before (a retried handler sends once).
+
+    A message `not_before` a later time is held: the chat's other messages do not wait for it.
+    """
+    held = not_before is not None and not_before > at
     stmt = (
         _insert(conn, outbox)
         .values(
@@ -557,7 +564,7 @@ async def enqueue(
             channel=channel,
             recipient=recipient,
             payload=dict(payload),
-            status=OUTBOX_PENDING,
+            status=OUTBOX_HELD if held else OUTBOX_PENDING,
             attempts=0,
             next_attempt_at=not_before or at,
             created_at=at,
@@ -600,7 +607,11 @@ async def claim_outbox(
         e.c.id < o.c.id,
         earlier_blocks,
     )
-    conditions = [o.c.status == OUTBOX_PENDING, o.c.next_attempt_at <= now, ~blocked]
+    conditions = [
+        o.c.status.in_([OUTBOX_PENDING, OUTBOX_HELD]),
+        o.c.next_attempt_at <= now,
+        ~blocked,
+    ]
     if ids is not None:
         if not ids:
             return []
@@ -616,7 +627,7 @@ async def claim_outbox(
     stmt = (
         update(outbox)
         .where(outbox.c.id.in_(candidates.scalar_subquery()))
-        .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1)
+        .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1, status=OUTBOX_PENDING)
         .returning(*outbox.c)
     )
     rows = [_record(OutboxRecord, row) for row in await conn.execute(stmt)]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import outbox
-from storage.repositories import OUTBOX_PENDING, OUTBOX_SENT, OutboxRecord
+from storage.repositories import OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, OutboxRecord
 
 CHANNEL = "web"
 PAGE_SIZE = 50
@@ -33,18 +33,23 @@ async def take_messages(
 
     With `after`, every message with a larger id; without it, only those not fetched before.
     """
+    # A held message (an officer's notice waiting for office hours) shows once its time came.
+    unsent = or_(
+        outbox.c.status == OUTBOX_PENDING,
+        and_(outbox.c.status == OUTBOX_HELD, outbox.c.next_attempt_at <= now),
+    )
     conditions = [outbox.c.channel == CHANNEL, outbox.c.recipient == recipient]
     if after is None:
-        conditions.append(outbox.c.status == OUTBOX_PENDING)
+        conditions.append(unsent)
     else:
-        conditions += [outbox.c.id > after, outbox.c.status.in_([OUTBOX_PENDING, OUTBOX_SENT])]
+        conditions += [outbox.c.id > after, or_(unsent, outbox.c.status == OUTBOX_SENT)]
     stmt = select(outbox).where(*conditions).order_by(outbox.c.id).limit(limit)
     rows = [OutboxRecord(**row._mapping) for row in await conn.execute(stmt)]
-    pending = [row.id for row in rows if row.status == OUTBOX_PENDING]
+    pending = [row.id for row in rows if row.status != OUTBOX_SENT]
     if pending:
         await conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(pending), outbox.c.status == OUTBOX_PENDING)
+            .where(outbox.c.id.in_(pending), outbox.c.status.in_([OUTBOX_PENDING, OUTBOX_HELD]))
             .values(status=OUTBOX_SENT, sent_at=now, attempts=outbox.c.attempts + 1)
         )
     return rows

@@ -110,6 +110,20 @@ async def test_a_message_scheduled_for_later_waits(db: Database) -> None:
     assert (await deliver_pending(db, {"telegram": sender}, now=T0 + timedelta(hours=1))).sent == 1
 
 
+async def test_a_message_held_for_office_hours_does_not_hold_back_the_chats_replies(
+    db: Database,
+) -> None:
+    await _enqueue(db, "notice-for-the-morning", not_before=T0 + timedelta(hours=10))
+    reply = await _enqueue(db, "reply-tonight")
+    sender = FakeSender()
+
+    assert reply is not None
+    assert (await deliver_pending(db, {"telegram": sender}, now=T0)).sent == 1
+    assert (await _row(db, reply)).status == repo.OUTBOX_SENT
+    later = await deliver_pending(db, {"telegram": sender}, now=T0 + timedelta(hours=10))
+    assert later.sent == 1
+
+
 async def test_concurrent_claimers_never_get_the_same_message(db: Database) -> None:
     for i in range(30):
         await _enqueue(db, f"k{i}", recipient=f"c{i}")
