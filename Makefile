@@ -42,6 +42,7 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_matcher.py
 	$(BIN)/python benchmarks/bench_hot_path.py
+	$(BIN)/python benchmarks/bench_alert_sweep.py --tickets 10000 --due 50
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

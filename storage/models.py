@@ -106,6 +106,7 @@ class Ticket(Base):
         Index("ix_tickets_requester_id_created_at", "requester_id", "created_at"),
         # The coordinators' SLA report reads the open tickets and those closed yesterday.
         Index("ix_tickets_agency_status", "agency", "status"),
+        Index("ix_tickets_agency_next_alert_at", "agency", "next_alert_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

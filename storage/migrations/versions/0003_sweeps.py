@@ -52,6 +52,11 @@ def upgrade() -> None:
     )
 
     op.create_index("ix_tickets_agency_status", "tickets", ["agency", "status"], unique=False)
+    # The alert sweep reads one agency's due tickets: with only (agency, status) SQLite would
+    # scan the whole agency instead of the due range.
+    op.create_index(
+        "ix_tickets_agency_next_alert_at", "tickets", ["agency", "next_alert_at"], unique=False
+    )
     op.create_index(op.f("ix_tickets_closed_at"), "tickets", ["closed_at"], unique=False)
 
     op.create_table(
@@ -66,6 +71,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("scheduled_runs")
     op.drop_index(op.f("ix_tickets_closed_at"), table_name="tickets")
+    op.drop_index("ix_tickets_agency_next_alert_at", table_name="tickets")
     op.drop_index("ix_tickets_agency_status", table_name="tickets")
     op.drop_index("ix_outbox_unreported_failures", table_name="outbox")
     op.drop_index(op.f("ix_outbox_failure_reported_at"), table_name="outbox")
