@@ -27,7 +27,7 @@ from bot.dialogs.values import (
     normalize_phone,
     validate,
 )
-from bot.handlers.requester import parse_command
+from bot.handlers.forms import form_tap, interruption
 from core.catalog.schema import Catalog, ComplaintClass, FieldSpec, FieldType, LText
 from core.complaints import (
     CLASSIFIED,
@@ -136,29 +136,18 @@ async def start(req: Request) -> Step | None:
 
 
 async def on_choice(req: Request) -> Step | None:
-    """A button of the complaint dialog (pg:...)."""
-    if req.turn.state is not State.COMPLAINT:
-        return None  # an old message's button: intake answers it as expired
-    data = req.msg.choice or ""
-    if data not in {c.data for c in _question(req, req.turn.data).choices}:
-        t = translator(req.turn.locale)
-        return _ask(req, req.turn.data, t("Maaf, pilihan ini sudah tidak berlaku."))
-    return await _apply(req, data)
+    """A button of the form."""
+    return await form_tap(req, state=State.COMPLAINT, question=_question, ask=_ask, apply=_apply)
 
 
 async def on_message(req: Request) -> Step | None:
     """Text (or a file) while a complaint is being written."""
     t = translator(req.turn.locale)
     data = req.turn.data
-    msg = req.msg
-    if msg.choice is not None:
-        return _ask(req, data, t("Maaf, pilihan ini sudah tidak berlaku."))
-    if msg.attachment is not None:
-        return _ask(req, data, t("Saat ini kami belum memerlukan berkas."))
+    interrupted, answer = interruption(req, data, ask=_ask, cancel=_cancel)
+    if interrupted:
+        return answer
     text = req.text
-    parsed = parse_command(text)
-    if parsed is not None:
-        return _cancel(req) if parsed[0] in ("batal", "cancel") else None
     stage = data.get("stage")
     if stage == "text":
         # Whatever is typed here is the complaint, unless it only says "batal".

@@ -28,7 +28,7 @@ from bot.dialogs.values import (
     validate,
 )
 from bot.handlers.complaints import WORDS, keep, simplify, typed_choice
-from bot.handlers.requester import parse_command
+from bot.handlers.forms import form_tap, interruption
 from core.catalog.schema import FieldSpec, FieldType, Requirement, Service
 from core.workflow import overall_due
 from locales import Translator, translator
@@ -62,29 +62,18 @@ async def start(req: Request) -> Step | None:
 
 
 async def on_choice(req: Request) -> Step | None:
-    """A button of the walk-in form (wi:...)."""
-    if req.turn.state is not State.WALKIN:
-        return None  # an old message's button: intake answers it as expired
-    data = req.msg.choice or ""
-    if data not in {c.data for c in _question(req, req.turn.data).choices}:
-        t = translator(req.turn.locale)
-        return _ask(req, req.turn.data, t("Maaf, pilihan ini sudah tidak berlaku."))
-    return await _apply(req, data)
+    """A button of the form."""
+    return await form_tap(req, state=State.WALKIN, question=_question, ask=_ask, apply=_apply)
 
 
 async def on_message(req: Request) -> Step | None:
     """Text (or a file) while the walk-in form is open."""
     t = translator(req.turn.locale)
     data = req.turn.data
-    msg = req.msg
-    if msg.choice is not None:
-        return _ask(req, data, t("Maaf, pilihan ini sudah tidak berlaku."))
-    if msg.attachment is not None:
-        return _ask(req, data, t("Saat ini kami belum memerlukan berkas."))
+    interrupted, answer = interruption(req, data, ask=_ask, cancel=_cancel)
+    if interrupted:
+        return answer
     text = req.text
-    parsed = parse_command(text)
-    if parsed is not None:
-        return _cancel(req) if parsed[0] in ("batal", "cancel") else None
     stage = data.get("stage")
     if simplify(text) in WORDS["cancel"]:
         return _cancel(req)
