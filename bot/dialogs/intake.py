@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -24,6 +24,7 @@ from bot.dialogs.values import (
     example_answer,
     format_day,
     format_moment,
+    show_answer,
     valid_srikandi,
     validate,
 )
@@ -606,19 +607,6 @@ def _field_context(ctx: Context) -> FieldContext:
 # --- summary, edit and filing ---------------------------------------------------------------
 
 
-def _show_value(spec: FieldSpec, value: Any, ctx: Context, t: Translator) -> str:
-    if value is None:
-        return t("(dilewati)")
-    if spec.type is FieldType.CHOICE:
-        found = next((c for c in spec.choices if c.code == value), None)
-        return found.label.get(t.locale) if found else str(value)
-    if spec.type is FieldType.DATE:
-        return format_day(date.fromisoformat(value), t)
-    if spec.type is FieldType.DATETIME:
-        return format_moment(datetime.fromisoformat(value), ctx.calendar.zone, t)
-    return str(value)
-
-
 def _show_document(value: Any, t: Translator) -> str:
     if not value:
         return t("(tidak dilampirkan)")
@@ -636,9 +624,8 @@ def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbo
     if product is not None:
         lines.append(t("Jenis: {value}").format(value=product.name.get(t.locale)))
     for spec in _fields(turn, service):
-        lines.append(
-            f"{spec.label.get(t.locale)}: {_show_value(spec, answers.get(spec.code), ctx, t)}"
-        )
+        shown = show_answer(spec, answers.get(spec.code), ctx.calendar.zone, t)
+        lines.append(f"{spec.label.get(t.locale)}: {shown}")
     if service.requirements:
         lines.append(t("Dokumen:"))
         for requirement in service.requirements:

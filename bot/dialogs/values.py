@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -350,3 +351,20 @@ def format_moment(moment: datetime, zone: tzinfo | str, t: Translator) -> str:
         time=local.strftime(t("%H.%M")),
         zone=zone_name(local),
     )
+
+
+def show_answer(spec: FieldSpec, value: Any, zone: tzinfo | str, t: Translator) -> str:
+    """A stored answer in words: a choice's label, a date or moment in local words."""
+    if value is None:
+        return t("(dilewati)")
+    try:
+        if spec.type is FieldType.CHOICE:
+            picked = next((c for c in spec.choices if c.code == value), None)
+            return picked.label.get(t.locale) if picked else str(value)
+        if spec.type is FieldType.DATE:
+            return format_day(date.fromisoformat(str(value)), t)
+        if spec.type is FieldType.DATETIME:
+            return format_moment(datetime.fromisoformat(str(value)), zone, t)
+    except ValueError:
+        pass  # an answer stored before its field changed type: show it as it is
+    return str(value)

@@ -20,7 +20,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import notify
@@ -28,10 +28,10 @@ from bot.desk import UnknownService, commit_transition, workflow_ticket
 from bot.dialogs import intake
 from bot.dialogs.intake import HANDLER_STATES, State, Step, choice
 from bot.dialogs.messages import Choice, Outbound, OutboundDocument
-from bot.dialogs.values import format_day, format_moment
+from bot.dialogs.values import format_moment, show_answer
 from bot.handlers.requester import parse_command
 from core.berita_acara import BeritaAcara, berita_acara_for, render_berita_acara
-from core.catalog.schema import FieldSpec, FieldType, Service
+from core.catalog.schema import Service
 from core.officers import COORDINATOR, hash_invite_code, normalize_invite_code
 from core.tickets import TicketStatus, normalize_ref
 from core.workflow import (
@@ -631,7 +631,7 @@ def _answers(req: Request, service: Service, record: repo.TicketRecord) -> list[
     lines: list[str] = []
     for spec in service.fields_for(record.product):
         if spec.code in record.fields:
-            value = _field_value(req, spec, record.fields[spec.code])
+            value = show_answer(spec, record.fields[spec.code], req.desk.calendar.zone, t)
             lines.append(f"{spec.label.get(t.locale)}: {_clip(value, 300)}")
     requirements = service.requirements_for(record.product)
     if requirements:
@@ -640,23 +640,6 @@ def _answers(req: Request, service: Service, record: repo.TicketRecord) -> list[
             shown = _document_words(record.requirements.get(requirement.code), t)
             lines.append(f"• {requirement.name.get(t.locale)}: {shown}")
     return lines
-
-
-def _field_value(req: Request, spec: FieldSpec, value: Any) -> str:
-    t = _t(req)
-    if value is None:
-        return t("(dilewati)")
-    try:
-        if spec.type is FieldType.CHOICE:
-            picked = next((c for c in spec.choices if c.code == value), None)
-            return picked.label.get(t.locale) if picked else str(value)
-        if spec.type is FieldType.DATE:
-            return format_day(date.fromisoformat(str(value)), t)
-        if spec.type is FieldType.DATETIME:
-            return _moment(req, datetime.fromisoformat(str(value)))
-    except ValueError:
-        pass  # an answer stored before its field changed type: show it as it is
-    return str(value)
 
 
 def _document_words(value: Any, t: Translator) -> str:

@@ -12,7 +12,6 @@ Conversation data in State.WALKIN: {"form": "walkin", "stage", "key", "service",
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.desk import UnknownService, file_ticket
@@ -22,9 +21,9 @@ from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
     example_answer,
-    format_day,
     format_moment,
     normalize_phone,
+    show_answer,
     validate,
 )
 from bot.handlers.complaints import WORDS, keep, simplify, typed_choice
@@ -386,7 +385,8 @@ def _summary(
         shown_above = {NAME_FIELD: data.get("name"), PHONE_FIELD: data.get("phone")}
         if spec.code in shown_above and answers.get(spec.code) == shown_above[spec.code]:
             continue
-        lines.append(f"{spec.label.get(t.locale)}: {_shown(req, spec, answers.get(spec.code), t)}")
+        shown = show_answer(spec, answers.get(spec.code), req.desk.calendar.zone, t)
+        lines.append(f"{spec.label.get(t.locale)}: {shown}")
     requirements = service.requirements_for(product_code)
     if requirements:
         lines.append(t("Dokumen:"))
@@ -403,19 +403,6 @@ def _summary(
     )
     lines += ["", t("Kirim permohonan ini?")]
     return Outbound(text="\n".join(lines), choices=(choice(f"{PREFIX}:send", t("Kirim")), cancel))
-
-
-def _shown(req: Request, spec: FieldSpec, value: Any, t: Translator) -> str:
-    if value is None:
-        return t("(dilewati)")
-    if spec.type is FieldType.CHOICE:
-        found = next((c for c in spec.choices if c.code == value), None)
-        return found.label.get(t.locale) if found else str(value)
-    if spec.type is FieldType.DATE:
-        return format_day(date.fromisoformat(value), t)
-    if spec.type is FieldType.DATETIME:
-        return format_moment(datetime.fromisoformat(value), req.desk.calendar.zone, t)
-    return str(value)
 
 
 def _field_context(req: Request) -> FieldContext:
