@@ -94,17 +94,14 @@ async def commit_transition(
     desk: Desk,
     record: repo.TicketRecord,
     transition: Transition,
-    sent_alerts: set[str] | None = None,
     document: OutboundDocument | None = None,
 ) -> repo.TicketRecord:
     """Write the transition: ticket row, events, next alert time and the queued notifications.
 
-    `sent_alerts` saves a query when the caller already read the ticket's alert keys.
     `document` goes with the notice to the requester (the Berita Acara on /selesai).
     """
     ticket = transition.ticket
-    if sent_alerts is None:
-        sent_alerts = await repo.alerts_sent(conn, ticket_id=record.id)
+    sent_alerts = await repo.alerts_sent(conn, ticket_id=record.id)
     updated = await repo.update_ticket_workflow(
         conn,
         ticket_id=record.id,

@@ -89,7 +89,7 @@ async def sweep_alerts(
         async with db.transaction() as conn:
             if not await store.try_lock_sweep(conn, name="alerts"):
                 return AlertSweep(tickets, alerts, parked, busy=True)
-            records = await store.tickets_due_for_alert(
+            records = await repo.tickets_due_for_alert(
                 conn, agency=desk.agency, now=desk.now, limit=batch_size
             )
             for record in records:

@@ -998,20 +998,19 @@ async def set_next_alert_at(conn: AsyncConnection, *, ticket_id: int, at: dateti
 
 
 async def tickets_due_for_alert(
-    conn: AsyncConnection, *, now: datetime, limit: int
+    conn: AsyncConnection, *, now: datetime, limit: int, agency: str | None = None
 ) -> list[TicketRecord]:
-    """Up to `limit` tickets whose next alert time has come, earliest first.
+    """Up to `limit` tickets (of `agency` if given) whose next alert time has come, earliest first.
 
-    Reads the `next_alert_at` index only. On PostgreSQL the rows stay locked until the
+    Reads the `next_alert_at` indexes only, so a database shared by several agencies never hands
+    one agency's tickets to another's sweep. On PostgreSQL the rows stay locked until the
     transaction ends and rows another sweep holds are skipped, so concurrent replicas never
     work on one ticket; set each ticket's next `next_alert_at` in the same transaction.
     """
-    stmt = (
-        select(tickets)
-        .where(tickets.c.next_alert_at <= now)
-        .order_by(tickets.c.next_alert_at, tickets.c.id)
-        .limit(limit)
-    )
+    stmt = select(tickets).where(tickets.c.next_alert_at <= now)
+    if agency is not None:
+        stmt = stmt.where(tickets.c.agency == agency)
+    stmt = stmt.order_by(tickets.c.next_alert_at, tickets.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return [_ticket(row) for row in await conn.execute(stmt)]

@@ -64,27 +64,6 @@ async def try_lock_sweep(conn: AsyncConnection, *, name: str) -> bool:
     return bool((await conn.execute(stmt, {"key": lock_key(name)})).scalar_one())
 
 
-async def tickets_due_for_alert(
-    conn: AsyncConnection, *, agency: str, now: datetime, limit: int
-) -> list[repo.TicketRecord]:
-    """Up to `limit` of the agency's tickets whose next alert time has come, earliest first.
-
-    `storage.repositories.tickets_due_for_alert` limited to one agency, so a database shared by
-    several agencies never hands one agency's tickets to another's sweep. Rows stay locked until
-    the transaction ends; rows another transaction holds (an officer acting on the ticket, or
-    another replica) are skipped and picked up by a later sweep.
-    """
-    stmt = (
-        select(tickets)
-        .where(tickets.c.next_alert_at <= now, tickets.c.agency == agency)
-        .order_by(tickets.c.next_alert_at, tickets.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return [repo._ticket(row) for row in await conn.execute(stmt)]
-
-
 async def claim_run(conn: AsyncConnection, *, job: str, period: str, at: datetime) -> bool:
     """Record that `job` ran for `period`; False when it already had (then do nothing).
 
