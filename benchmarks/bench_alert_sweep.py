@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import update  # noqa: E402
 
 from bot.desk import file_ticket  # noqa: E402
-from bot.dialogs.engine import DialogEngine  # noqa: E402
+from bot.engine import DialogEngine  # noqa: E402
 from bot.sweeps import sweep_alerts  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from storage import repositories as repo  # noqa: E402

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.dialogs.engine import DialogEngine  # noqa: E402
-from bot.dialogs.messages import Inbound  # noqa: E402
+from bot.engine import DialogEngine  # noqa: E402
+from bot.messages import Inbound  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
 

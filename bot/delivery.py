@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.dialogs.messages import Outbound
+from bot.messages import Outbound
 from storage import repositories as repo
 from storage.db import Database
 

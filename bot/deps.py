@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from bot.delivery import Sender
-from bot.dialogs.engine import DialogEngine
+from bot.engine import DialogEngine
 from bot.pipeline import CountingSender, Pipeline
 from core.settings import Settings
 from storage.db import Database

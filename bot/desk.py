@@ -9,52 +9,23 @@ written together, so an event never exists without its notifications or the reve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import notify
-from bot.dialogs.messages import OutboundDocument
-from core.catalog.schema import Catalog, Service
-from core.complaints import find_service
-from core.sla.calendar import WorkingCalendar
+from bot.messages import OutboundDocument
+from bot.office import Desk
+from core.kinds import NoticeKind
 from core.sla.clock import SlaClock
 from core.workflow import Transition, WorkflowTicket, open_ticket, route_for
 from core.workflow_alerts import next_alert_at
 from storage import repositories as repo
-from storage.attachments import AttachmentStore
 
 
 class UnknownService(Exception):
     """The ticket's service or step is no longer in the catalog (it was edited since)."""
-
-
-@dataclass(frozen=True)
-class Desk:
-    """What every officer-side action needs: the agency's catalog and calendar, and `now`."""
-
-    catalog: Catalog
-    calendar: WorkingCalendar
-    default_locale: str
-    now: datetime
-    store: AttachmentStore
-    # Outbox ids queued through this desk, so the channel sends them right after the commit
-    # instead of leaving them to the next outbox sweep.
-    queued: list[int] = field(default_factory=list, compare=False)
-
-    @property
-    def agency(self) -> str:
-        """The agency code this desk serves."""
-        return self.catalog.agency.code
-
-    def service(self, code: str) -> Service | None:
-        """The catalog's service with this code (tickets of every kind are filed under one).
-
-        Complaints ("pengaduan") have a service even where the catalog lists none.
-        """
-        return find_service(self.catalog, code)
 
 
 def workflow_ticket(record: repo.TicketRecord, desk: Desk) -> WorkflowTicket:
@@ -120,7 +91,7 @@ async def commit_transition(
     )
     if record.status is ticket.status:
         # Every disposition re-announces "diproses"; the requester hears only real changes.
-        notices = tuple(n for n in transition.notices if n.kind != "status")
+        notices = tuple(n for n in transition.notices if n.kind is not NoticeKind.STATUS)
         transition = transition._replace(notices=notices)
     await log_and_notify(conn, desk=desk, record=updated, transition=transition, document=document)
     return updated
@@ -155,7 +126,7 @@ async def log_and_notify(
         desk=desk,
         ticket=record,
         notices=transition.notices,
-        key=f"ev{event_id}",
+        event_id=event_id,
         document=document,
     )
 

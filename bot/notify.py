@@ -12,28 +12,31 @@ words, with which buttons, and when.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
-from bot.dialogs.values import format_moment
-from bot.handlers.requester import status_words
+from bot import outbox_keys
+from bot.callbacks import CompletionTap, OfficerAction, OfficerTap
+from bot.labels import format_moment, service_label, status_words, step_label
+from bot.messages import Choice, Outbound, OutboundDocument
+from bot.office import Desk
 from core.catalog.schema import Catalog
-from core.complaints import find_service
+from core.kinds import URGENT_NOTICES, NoticeKind
 from core.tickets import TicketStatus
 from core.workflow import Notice
 from locales import Translator, normalize, translator
 from storage import repositories as repo
 
-if TYPE_CHECKING:
-    from bot.desk import Desk
-
 # Tickets filed at a counter have no chat to answer on.
 OFFLINE_CHANNELS = frozenset({"loket"})
-URGENT_KINDS = frozenset({"warn-75", "warn-1h", "breach"})
+# Words an officer-facing message from a translator (it is worded in the officer's language).
+MessageFor = Callable[[Translator], Outbound]
+_REQUESTER_NOTICES = frozenset(
+    {NoticeKind.STATUS, NoticeKind.REJECTED, NoticeKind.FINISHED, NoticeKind.COMPLETION_REQUESTED}
+)
 
 
 async def queue_notices(
@@ -42,7 +45,7 @@ async def queue_notices(
     desk: Desk,
     ticket: repo.TicketRecord,
     notices: Sequence[Notice],
-    key: str,
+    event_id: int,
     document: OutboundDocument | None = None,
 ) -> list[int]:
     """Queue one message per person the notices name; returns the new outbox ids."""
@@ -50,16 +53,16 @@ async def queue_notices(
     reached: set[str] = set()
     for notice in notices:
         if notice.recipient_kind == "requester":
-            if "rq" in reached or ticket.channel in OFFLINE_CHANNELS:
+            if outbox_keys.REQUESTER in reached or ticket.channel in OFFLINE_CHANNELS:
                 continue
-            reached.add("rq")
+            reached.add(outbox_keys.REQUESTER)
             locale = await _requester_locale(conn, ticket, desk)
             message = render(notice, ticket, desk.catalog, translator(locale))
             if document is not None:
                 message = Outbound(message.text, message.choices, document)
             queued = await repo.enqueue(
                 conn,
-                key=f"n:{ticket.id}:{key}:rq",
+                key=outbox_keys.notice(ticket.id, event_id, outbox_keys.REQUESTER),
                 channel=ticket.channel,
                 recipient=ticket.chat_id,
                 payload=message.to_payload(),
@@ -70,7 +73,7 @@ async def queue_notices(
                 desk.queued.append(queued)
             continue
         for officer_id in await recipients(conn, desk=desk, notice=notice):
-            tag = f"o{officer_id}"
+            tag = outbox_keys.officer_tag(officer_id)
             if tag in reached or officer_id == notice.data.get("by"):
                 # The officer who made the change (disposing to themselves) has the command's
                 # answer already; a notice of their own action would only repeat it.
@@ -80,9 +83,9 @@ async def queue_notices(
                 conn,
                 desk=desk,
                 officer_id=officer_id,
-                message_for=lambda t, n=notice: render(n, ticket, desk.catalog, t),
-                key=f"n:{ticket.id}:{key}:{tag}",
-                urgent=notice.kind in URGENT_KINDS,
+                message_for=_renderer(notice, ticket, desk.catalog),
+                key=outbox_keys.notice(ticket.id, event_id, tag),
+                urgent=notice.kind in URGENT_NOTICES,
             )
             if queued is not None:
                 ids.append(queued)
@@ -111,7 +114,7 @@ async def queue_for_officer(
     *,
     desk: Desk,
     officer_id: int,
-    message_for: Any,
+    message_for: MessageFor,
     key: str,
     urgent: bool,
 ) -> int | None:
@@ -122,7 +125,7 @@ async def queue_for_officer(
     chat = max(identities, key=lambda i: (i.bound_at is not None, i.bound_at))
     record = await repo.load_conversation(conn, channel=chat.channel, chat_id=chat.external_id)
     t = translator(normalize(record.locale) if record else desk.default_locale)
-    message: Outbound = message_for(t)
+    message = message_for(t)
     calendar = desk.calendar
     not_before = None
     if not urgent and not calendar.is_open(desk.now):
@@ -144,8 +147,23 @@ async def queue_for_officer(
 # --- wording --------------------------------------------------------------------------------
 
 
+def _renderer(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog) -> MessageFor:
+    """The notice's message, for whichever language its reader turns out to speak."""
+    return lambda t: render(notice, ticket, catalog, t)
+
+
 def render(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog, t: Translator) -> Outbound:
     """The message for one notice, in `t`'s language."""
+    text = _words(notice, ticket, catalog, t)
+    if notice.kind is NoticeKind.COMPLETION_REQUESTED:
+        return Outbound(text, (Choice(CompletionTap(ticket.ref).pack(), t("Kirim kelengkapan")),))
+    if notice.kind in _REQUESTER_NOTICES:
+        return Outbound(text)
+    return Outbound(text, officer_buttons(ticket, notice, t))
+
+
+def _words(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog, t: Translator) -> str:
+    """The notice's text; every kind is worded (mypy checks the match is exhaustive)."""
     data = notice.data
     zone = catalog.agency.timezone
     ref = ticket.ref
@@ -155,112 +173,80 @@ def render(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog, t: Trans
         "step": step_label(catalog, ticket.service, str(data.get("step") or ticket.step), t),
         "when": _when(data.get("step_due_at"), zone, t),
     }
-    kind = notice.kind
-    extra = ""
-    if kind == "status":
-        return Outbound(
-            t("Tiket {ref}: {status}.").format(
+    match notice.kind:
+        case NoticeKind.STATUS:
+            return t("Tiket {ref}: {status}.").format(
                 ref=ref, status=status_words(TicketStatus(data["status"]), t)
             )
-        )
-    if kind == "completion-requested":
-        text = t(
-            "Petugas meminta kelengkapan untuk tiket {ref}:\n{message}\n\nSilakan balas pesan "
-            "ini dengan jawaban atau dokumen yang diminta. Waktu penyelesaian dihentikan "
-            "sementara sampai Bapak/Ibu menjawab."
-        ).format(ref=ref, message=data.get("message", ""))
-        return Outbound(text, (Choice(f"lk:{ref}", t("Kirim kelengkapan")),))
-    if kind == "rejected":
-        return Outbound(
-            t("Mohon maaf, permohonan {ref} tidak dapat kami proses.\nAlasan: {reason}").format(
-                ref=ref, reason=data.get("reason", "")
-            )
-        )
-    if kind == "finished":
-        return Outbound(
-            t(
+        case NoticeKind.COMPLETION_REQUESTED:
+            return t(
+                "Petugas meminta kelengkapan untuk tiket {ref}:\n{message}\n\nSilakan balas pesan "
+                "ini dengan jawaban atau dokumen yang diminta. Waktu penyelesaian dihentikan "
+                "sementara sampai Bapak/Ibu menjawab."
+            ).format(ref=ref, message=data.get("message", ""))
+        case NoticeKind.REJECTED:
+            return t(
+                "Mohon maaf, permohonan {ref} tidak dapat kami proses.\nAlasan: {reason}"
+            ).format(ref=ref, reason=data.get("reason", ""))
+        case NoticeKind.FINISHED:
+            return t(
                 "Permohonan {ref} ({service}) telah selesai dikerjakan. Terlampir Berita Acara "
                 "pekerjaan. Terima kasih telah menggunakan layanan kami."
             ).format(**values)
-        )
-    if kind == "new-ticket":
-        text = t("Tiket baru {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}.")
-    elif kind == "disposition":
-        text = t("Disposisi tiket {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}.")
-        if data.get("instruction"):
-            # Formatted on its own: the officer's words may contain braces.
-            extra = "\n" + t("Instruksi: {instruction}").format(instruction=data["instruction"])
-    elif kind == "assigned":
-        text = t(
-            "Tiket {ref} ditugaskan kepada Bapak/Ibu: {service}.\nTahap: {step}\n"
-            "Batas tahap ini: {when}."
-        )
-    elif kind == "unassigned":
-        text = t("Tiket {ref} telah dialihkan kepada petugas lain.")
-    elif kind == "requester-completed":
-        text = t(
-            "Pemohon tiket {ref} telah melengkapi persyaratan; waktu penyelesaian berjalan "
-            "kembali.\nTahap: {step}\nBatas tahap ini: {when}."
-        )
-    elif kind == "warn-75":
-        text = t(
-            "Pengingat: tiket {ref} ({service}) telah memakai 75% waktu tahap {step}. "
-            "Batas: {when}."
-        )
-    elif kind == "warn-1h":
-        text = t(
-            "Pengingat: tiket {ref} ({service}) tahap {step} jatuh tempo dalam 1 jam kerja, "
-            "pada {when}."
-        )
-    elif kind == "breach":
-        text = t(
-            "Perhatian: tiket {ref} ({service}) melewati batas waktu tahap {step} ({when}). "
-            "Mohon segera ditindaklanjuti."
-        )
-    else:
-        text = t("Ada perubahan pada tiket {ref}.")
-    return Outbound(text.format(**values) + extra, officer_buttons(ticket, notice, t))
+        case NoticeKind.NEW_TICKET:
+            return t(
+                "Tiket baru {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}."
+            ).format(**values)
+        case NoticeKind.DISPOSITION:
+            text = t(
+                "Disposisi tiket {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}."
+            ).format(**values)
+            if data.get("instruction"):
+                # Formatted on its own: the officer's words may contain braces.
+                text += "\n" + t("Instruksi: {instruction}").format(instruction=data["instruction"])
+            return text
+        case NoticeKind.ASSIGNED:
+            return t(
+                "Tiket {ref} ditugaskan kepada Bapak/Ibu: {service}.\nTahap: {step}\n"
+                "Batas tahap ini: {when}."
+            ).format(**values)
+        case NoticeKind.UNASSIGNED:
+            return t("Tiket {ref} telah dialihkan kepada petugas lain.").format(**values)
+        case NoticeKind.REQUESTER_COMPLETED:
+            return t(
+                "Pemohon tiket {ref} telah melengkapi persyaratan; waktu penyelesaian berjalan "
+                "kembali.\nTahap: {step}\nBatas tahap ini: {when}."
+            ).format(**values)
+        case NoticeKind.WARN_75:
+            return t(
+                "Pengingat: tiket {ref} ({service}) telah memakai 75% waktu tahap {step}. "
+                "Batas: {when}."
+            ).format(**values)
+        case NoticeKind.WARN_1H:
+            return t(
+                "Pengingat: tiket {ref} ({service}) tahap {step} jatuh tempo dalam 1 jam kerja, "
+                "pada {when}."
+            ).format(**values)
+        case NoticeKind.BREACH:
+            return t(
+                "Perhatian: tiket {ref} ({service}) melewati batas waktu tahap {step} ({when}). "
+                "Mohon segera ditindaklanjuti."
+            ).format(**values)
+        case _:
+            assert_never(notice.kind)
 
 
 def officer_buttons(ticket: repo.TicketRecord, notice: Notice, t: Translator) -> tuple[Choice, ...]:
     """What an officer can do from the notification: take it, see it, pass it on."""
-    if ticket.status.is_closed or notice.kind == "unassigned":
+    if ticket.status.is_closed or notice.kind is NoticeKind.UNASSIGNED:
         return ()
     ref = ticket.ref
     buttons = []
-    if ticket.assigned_officer_id is None and notice.kind in ("new-ticket", "disposition"):
-        buttons.append(Choice(f"of:ambil:{ref}", t("Ambil")))
-    buttons.append(Choice(f"of:tiket:{ref}", t("Rincian")))
+    taking = (NoticeKind.NEW_TICKET, NoticeKind.DISPOSITION)
+    if ticket.assigned_officer_id is None and notice.kind in taking:
+        buttons.append(Choice(OfficerTap(OfficerAction.TAKE, ref).pack(), t("Ambil")))
+    buttons.append(Choice(OfficerTap(OfficerAction.VIEW, ref).pack(), t("Rincian")))
     return tuple(buttons)
-
-
-def service_label(catalog: Catalog, service: str, product: str | None, t: Translator) -> str:
-    """ "Jaringan Intra Pemerintah (Perbaikan)" in `t`'s language; the code if unknown."""
-    found = find_service(catalog, service)
-    if found is None:
-        return service
-    name = found.name.get(t.locale)
-    chosen = found.product(product)
-    if chosen is not None:
-        name = t("{service} ({product})").format(service=name, product=chosen.name.get(t.locale))
-    return name
-
-
-def step_label(catalog: Catalog, service: str, step: str | None, t: Translator) -> str:
-    """A procedure step in words ("Disposisi Kepala Dinas"); the code if unknown."""
-    found = find_service(catalog, service)
-    for candidate in found.procedure if found else []:
-        if candidate.code == step:
-            return candidate.action.get(t.locale)
-    return step or "-"
-
-
-def role_label(catalog: Catalog, role: str, t: Translator) -> str:
-    """A role's name in `t`'s language; the code if unknown."""
-    for candidate in catalog.agency.roles:
-        if candidate.code == role:
-            return candidate.name.get(t.locale)
-    return role
 
 
 def _when(value: Any, zone: str, t: Translator) -> str:

@@ -10,13 +10,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import metrics
 from bot.delivery import PermanentFailure, RetryAfter, Sender, deliver_pending
-from bot.dialogs.engine import DialogEngine, HandleResult
-from bot.dialogs.messages import Inbound, Outbound
-from storage.db import Database
+from bot.engine import DialogEngine, HandleResult
+from bot.messages import Inbound, Outbound
+from storage.db import STORAGE_FAILURES, Database
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +84,7 @@ class Pipeline:
         started = time.perf_counter()
         try:
             result = await self.engine.handle(inbound)
-        except (SQLAlchemyError, OSError) as exc:
+        except STORAGE_FAILURES as exc:
             metrics.count_error(channel, "storage")
             raise DurableWriteError(type(exc).__name__) from exc
         except Exception:

@@ -30,8 +30,9 @@ from fastapi.responses import JSONResponse
 
 from bot import metrics, sweeps
 from bot.deps import Channel, DatabaseDep, Runtime
-from bot.dialogs.engine import DialogEngine
-from bot.pipeline import Pipeline, utcnow
+from bot.engine import DialogEngine
+from bot.pipeline import Pipeline
+from core.clock import utcnow
 from core.settings import Settings, get_settings
 from storage.db import Database
 
@@ -66,14 +67,32 @@ async def sweep_outbox(runtime: Runtime) -> None:
     await runtime.pipeline.sweep()
 
 
+async def alert_job(runtime: Runtime) -> None:
+    """The step warnings and breach escalations due now."""
+    engine = runtime.engine
+    await sweeps.sweep_alerts(runtime.db, engine.desk(engine.clock()))
+
+
+async def digest_job(runtime: Runtime) -> None:
+    """The coordinators' daily digest, once the office opens on a working day."""
+    engine = runtime.engine
+    await sweeps.send_daily_digest(runtime.db, engine.desk(engine.clock()))
+
+
+async def failure_job(runtime: Runtime) -> None:
+    """Coordinators told about messages the outbox gave up on."""
+    engine = runtime.engine
+    await sweeps.report_failures(runtime.db, engine.desk(engine.clock()))
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs of a normal server (schedules explained in bot.sweeps)."""
     return [
         Job("outbox", sweep_outbox, seconds=OUTBOX_SWEEP_SECONDS, at_start=True),
         # At start too: a server stopped across a deadline sends the breach once it is back.
-        Job("alerts", sweeps.alert_job, seconds=sweeps.ALERT_SWEEP_SECONDS, at_start=True),
-        Job("digest", sweeps.digest_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
-        Job("delivery-failures", sweeps.failure_job, seconds=sweeps.FAILURE_REPORT_SECONDS),
+        Job("alerts", alert_job, seconds=sweeps.ALERT_SWEEP_SECONDS, at_start=True),
+        Job("digest", digest_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
+        Job("delivery-failures", failure_job, seconds=sweeps.FAILURE_REPORT_SECONDS),
     ]
 
 

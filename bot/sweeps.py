@@ -1,19 +1,19 @@
-"""The scheduler's sweeps: step alerts, the coordinators' daily digest and SLA report, and
-coordinators told about messages the outbox gave up on.
+"""The scheduler's sweeps: step alerts, the coordinators' daily digest, and coordinators told
+about messages the outbox gave up on. The figures themselves are bot.reports'.
 
 Schedules (bot.server.default_jobs registers them as APScheduler interval jobs):
-- `alert_job`, every 60 s and once at start: the warnings at 75% of a step's time and one office
+- `sweep_alerts`, every 60 s and once at start: the warnings at 75% of a step's time and one office
   hour before its due, and the breach escalation (core.workflow_alerts). Each runs once per
   step however often the sweep runs; a server stopped across a deadline sends only the breach,
   once, when it starts again.
-- `digest_job`, every 5 minutes and at start: the daily digest, sent on the first check that
+- `send_daily_digest`, every 5 minutes and at start: the daily digest, sent on the first check that
   finds the office open on a working day. An interval check rather than a CronTrigger at the
   opening hour, because opening hours differ per weekday and per agency, holidays and cuti
   bersama come from the agency's calendar (is_open already knows them), and a replica that
   was down at opening time still sends the day's digest when it comes up, instead of missing
   it. A `scheduled_runs` row per agency and day makes it once per day across replicas and
   restarts; the outbox key "digest:{date}:o{officer}" guards each message on top of that.
-- `failure_job`, every 60 s: failed outbox rows told to the coordinators, once per row.
+- `report_failures`, every 60 s: failed outbox rows told to the coordinators, once per row.
 
 Replicas: each alert batch is one transaction that first takes a PostgreSQL advisory
 transaction lock, so two replicas never sweep at the same time (the one that finds it taken
@@ -25,28 +25,24 @@ the lock were bypassed. SQLite runs one replica whose transactions are already s
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import assert_never
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import notify
-from bot.desk import Desk, UnknownService, log_and_notify, workflow_ticket
-from bot.dialogs.messages import Outbound
-from bot.dialogs.values import format_day, format_moment
+from bot import notify, outbox_keys
+from bot.desk import UnknownService, log_and_notify, workflow_ticket
+from bot.messages import Outbound
+from bot.office import Desk
+from bot.outbox_keys import KeyKind
+from bot.reports import render_digest, sla_report
 from core.officers import COORDINATOR
-from core.tickets import TicketStatus
 from core.workflow import Transition
 from core.workflow_alerts import alerts_due, next_alert_at
 from locales import Translator
 from storage import repositories as repo
 from storage import sweeps as store
 from storage.db import Database
-
-if TYPE_CHECKING:
-    from bot.deps import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +53,6 @@ ALERT_BATCH = 100
 # A bound on one sweep's work; whatever is left is picked up by the next run.
 MAX_BATCHES = 50
 FAILURES_PER_MESSAGE = 20
-FAILURE_KEY_PREFIX = "failed:"
-DIGEST_KEY_PREFIX = "digest:"
-_DAYS_BACK = 60  # longer than any run of holidays
 
 
 # --- step alerts ----------------------------------------------------------------------------
@@ -126,126 +119,7 @@ async def _alert_ticket(conn: AsyncConnection, desk: Desk, record: repo.TicketRe
     return sent
 
 
-# --- SLA report and daily digest ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlaReport:
-    """The coordinators' figures at `at` (the digest's and /laporan's)."""
-
-    at: datetime
-    since: date  # the previous working day: "finished" and "failed" count from its start
-    open: int = 0
-    late: int = 0  # open, not waiting for the requester, past the overall due
-    due_today: int = 0  # open, not waiting, due later today
-    waiting: int = 0  # waiting for the requester (SLA clock stopped)
-    finished_on_time: int = 0
-    finished_late: int = 0
-    failed_deliveries: int = 0
-    # service code → (open, late)
-    per_service: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def finished(self) -> int:
-        """Tickets finished since `since`."""
-        return self.finished_on_time + self.finished_late
-
-
-def previous_working_day(desk: Desk, day: date) -> date:
-    """The last working day before `day` (Friday for a Monday, skipping holidays)."""
-    candidate = day
-    for _ in range(_DAYS_BACK):
-        candidate -= timedelta(days=1)
-        if desk.calendar.is_working_day(candidate):
-            return candidate
-    return candidate
-
-
-async def sla_report(conn: AsyncConnection, desk: Desk) -> SlaReport:
-    """Count the agency's open, late, due-today, waiting and recently finished tickets."""
-    calendar = desk.calendar
-    now = desk.now
-    today = calendar.local(now).date()
-    since = previous_working_day(desk, today)
-    since_start = datetime.combine(since, time(0), tzinfo=calendar.zone)
-    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=calendar.zone)
-
-    open_count: Counter[str] = Counter()
-    late_count: Counter[str] = Counter()
-    due_today = waiting = 0
-    for ticket in await store.open_tickets(conn, agency=desk.agency):
-        open_count[ticket.service] += 1
-        if ticket.status is TicketStatus.MENUNGGU_PEMOHON or ticket.paused_at is not None:
-            waiting += 1
-        elif ticket.due_at <= now:
-            late_count[ticket.service] += 1
-        elif ticket.due_at < tomorrow:
-            due_today += 1
-
-    on_time = finished_late = 0
-    closed = await store.closed_between(conn, agency=desk.agency, start=since_start, end=now)
-    for ticket in closed:
-        if ticket.status is not TicketStatus.SELESAI or ticket.closed_at is None:
-            continue
-        if ticket.closed_at <= ticket.due_at:
-            on_time += 1
-        else:
-            finished_late += 1
-
-    return SlaReport(
-        at=now,
-        since=since,
-        open=sum(open_count.values()),
-        late=sum(late_count.values()),
-        due_today=due_today,
-        waiting=waiting,
-        finished_on_time=on_time,
-        finished_late=finished_late,
-        failed_deliveries=await store.failed_deliveries_since(conn, since=since_start),
-        per_service={s: (open_count[s], late_count[s]) for s in sorted(open_count)},
-    )
-
-
-def render_report(report: SlaReport, desk: Desk, t: Translator, *, per_service: bool) -> str:
-    """The figures in `t`'s language; with the per-service lines for /laporan."""
-    since = format_day(report.since, t)
-    lines = [
-        t("Tiket terbuka: {count}").format(count=report.open),
-        t("Terlambat: {count}").format(count=report.late),
-        t("Jatuh tempo hari ini: {count}").format(count=report.due_today),
-        t("Menunggu pemohon: {count}").format(count=report.waiting),
-        t("Selesai sejak {date}: {count} (tepat waktu {on_time}, terlambat {late})").format(
-            date=since,
-            count=report.finished,
-            on_time=report.finished_on_time,
-            late=report.finished_late,
-        ),
-        t("Pesan gagal terkirim sejak {date}: {count}").format(
-            date=since, count=report.failed_deliveries
-        ),
-    ]
-    if per_service and report.per_service:
-        lines += ["", t("Per layanan (terbuka / terlambat):")]
-        for code, (opened, late) in report.per_service.items():
-            label = notify.service_label(desk.catalog, code, None, t)
-            lines.append(f"- {label}: {opened} / {late}")
-    return "\n".join(lines)
-
-
-def render_digest(report: SlaReport, desk: Desk, t: Translator) -> str:
-    """The daily digest message."""
-    title = t("Ringkasan harian layanan, {date}").format(
-        date=format_day(desk.calendar.local(report.at).date(), t)
-    )
-    return title + "\n\n" + render_report(report, desk, t, per_service=False)
-
-
-def render_sla_report(report: SlaReport, desk: Desk, t: Translator) -> str:
-    """The /laporan answer: the digest's figures now, plus the open tickets per service."""
-    title = t("Laporan SLA, {moment}").format(
-        moment=format_moment(report.at, desk.calendar.zone, t)
-    )
-    return title + "\n\n" + render_report(report, desk, t, per_service=True)
+# --- daily digest ----------------------------------------------------------------------------
 
 
 async def send_daily_digest(db: Database, desk: Desk) -> int:
@@ -270,7 +144,7 @@ async def send_daily_digest(db: Database, desk: Desk) -> int:
                 desk=desk,
                 officer_id=officer.id,
                 message_for=lambda t: Outbound(render_digest(report, desk, t)),
-                key=f"{DIGEST_KEY_PREFIX}{day}:o{officer.id}",
+                key=outbox_keys.digest(day, officer.id),
                 urgent=False,
             )
             queued += outbox_id is not None
@@ -298,7 +172,7 @@ async def report_failures(
     for _ in range(max_batches):
         async with db.transaction() as conn:
             rows = await store.unreported_failures(conn, limit=per_message)
-            news = [row for row in rows if not row.key.startswith(FAILURE_KEY_PREFIX)]
+            news = [row for row in rows if not outbox_keys.is_failure_report(row.key)]
             if news:
                 await _queue_failure_report(conn, desk, news)
             await store.mark_failures_reported(conn, ids=[row.id for row in rows], at=desk.now)
@@ -312,7 +186,7 @@ async def _queue_failure_report(
     conn: AsyncConnection, desk: Desk, rows: list[store.FailedDelivery]
 ) -> None:
     """One message per coordinator listing `rows` (keyed by the first row: sent once)."""
-    ticket_ids = {i for row in rows if (i := ticket_id_of(row.key)) is not None}
+    ticket_ids = {i for row in rows if (i := outbox_keys.read(row.key).ticket_id) is not None}
     refs = await store.ticket_refs(conn, ids=ticket_ids)
     coordinators = await repo.officers_with_role(conn, agency=desk.agency, role=COORDINATOR)
     for officer in coordinators:
@@ -321,7 +195,7 @@ async def _queue_failure_report(
             desk=desk,
             officer_id=officer.id,
             message_for=lambda t: Outbound(render_failures(rows, refs, t)),
-            key=f"{FAILURE_KEY_PREFIX}{rows[0].id}:o{officer.id}",
+            key=outbox_keys.failure_report(rows[0].id, officer.id),
             urgent=False,
         )
 
@@ -330,9 +204,9 @@ def render_failures(rows: list[store.FailedDelivery], refs: dict[int, str], t: T
     """The failure report: channel, kind of message, ticket and error class; no recipient."""
     lines = [t("Pesan berikut gagal terkirim dan tidak akan dicoba lagi:")]
     for row in rows:
-        ticket_id = ticket_id_of(row.key)
-        ref = refs.get(ticket_id) if ticket_id is not None else None
-        about = message_kind(row.key, t)
+        info = outbox_keys.read(row.key)
+        ref = refs.get(info.ticket_id) if info.ticket_id is not None else None
+        about = message_kind(info.kind, t)
         if ref is not None:
             about = t("{kind}, tiket {ref}").format(kind=about, ref=ref)
         lines.append(f"- {row.channel}: {about} ({error_class(row.last_error, t)})")
@@ -340,25 +214,21 @@ def render_failures(rows: list[store.FailedDelivery], refs: dict[int, str], t: T
     return "\n".join(lines)
 
 
-def ticket_id_of(key: str) -> int | None:
-    """The ticket id in a notification's outbox key ("n:{ticket}:ev{event}:..."), if any."""
-    parts = key.split(":")
-    if len(parts) > 2 and parts[0] == "n" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-def message_kind(key: str, t: Translator) -> str:
-    """What kind of message an outbox key belongs to, in words."""
-    if key.startswith("reply:"):
-        return t("balasan percakapan")
-    if key.startswith("n:"):
-        if key.endswith(":rq"):
+def message_kind(kind: KeyKind, t: Translator) -> str:
+    """What kind of message an outbox row was, in words."""
+    match kind:
+        case KeyKind.REPLY:
+            return t("balasan percakapan")
+        case KeyKind.REQUESTER_NOTICE:
             return t("pemberitahuan ke pemohon")
-        return t("pemberitahuan ke petugas")
-    if key.startswith(DIGEST_KEY_PREFIX):
-        return t("ringkasan harian")
-    return t("pesan lain")
+        case KeyKind.OFFICER_NOTICE:
+            return t("pemberitahuan ke petugas")
+        case KeyKind.DIGEST:
+            return t("ringkasan harian")
+        case KeyKind.FAILURE_REPORT | KeyKind.OTHER:
+            return t("pesan lain")
+        case _:
+            assert_never(kind)
 
 
 def error_class(error: str | None, t: Translator) -> str:
@@ -372,24 +242,3 @@ def error_class(error: str | None, t: Translator) -> str:
         # bot.delivery stores only the exception's class name here.
         return t("gangguan sementara: {error}").format(error=detail.strip())
     return t("sebab tidak diketahui")
-
-
-# --- jobs -----------------------------------------------------------------------------------
-
-
-async def alert_job(runtime: Runtime) -> None:
-    """The scheduler's alert sweep."""
-    engine = runtime.engine
-    await sweep_alerts(runtime.db, engine.desk(engine.clock()))
-
-
-async def digest_job(runtime: Runtime) -> None:
-    """The scheduler's daily-digest check."""
-    engine = runtime.engine
-    await send_daily_digest(runtime.db, engine.desk(engine.clock()))
-
-
-async def failure_job(runtime: Runtime) -> None:
-    """The scheduler's report of failed deliveries."""
-    engine = runtime.engine
-    await report_failures(runtime.db, engine.desk(engine.clock()))

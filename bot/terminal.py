@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.delivery import deliver_pending
-from bot.dialogs.engine import STORAGE_FAILURES, DialogEngine
-from bot.dialogs.messages import Choice, Inbound, InboundAttachment, Outbound
+from bot.engine import DialogEngine
+from bot.messages import Choice, Inbound, InboundAttachment, Outbound
 from locales import translator
-from storage.db import Database
+from storage.db import STORAGE_FAILURES, Database
 
 CHANNEL = "terminal"
 EXIT_WORDS = frozenset({"/keluar", "/exit", "/quit"})

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.catalog.schema import Catalog, ComplaintClass, LText, ProcedureStep, Service
+from core.kinds import ErrorCode, EventKind
 from core.sla.calendar import WorkingCalendar
 from core.sla.duration import Duration, Unit
 from core.workflow import (
@@ -30,8 +31,8 @@ COMPLAINT_SERVICE = "pengaduan"
 COMPLAINT_STEP = "tangani-pengaduan"  # the synthesized procedure's one step
 
 # Event kinds in the ticket's log.
-LIMIT_SET = "complaint-limit"  # the provisional limit, when the complaint is filed
-CLASSIFIED = "complaint-classified"
+LIMIT_SET = EventKind.COMPLAINT_LIMIT  # the provisional limit, when the complaint is filed
+CLASSIFIED = EventKind.COMPLAINT_CLASSIFIED
 
 
 def find_service(catalog: Catalog, code: str) -> Service | None:
@@ -158,7 +159,7 @@ def set_limit(
     requester's message itself.
     """
     if ticket.is_closed:
-        raise WorkflowError("ticket-closed", status=ticket.status.value)
+        raise WorkflowError(ErrorCode.TICKET_CLOSED, status=ticket.status.value)
     # Complaint limits are single times, not ranges: there is no separate target.
     clock = replace(ticket.clock, due=due, target=None)
     changed = replace(ticket, clock=clock, step_due_at=due if moves_step else ticket.step_due_at)

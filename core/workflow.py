@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from core.catalog.schema import Agency, Catalog, ProcedureStep, Service
+from core.kinds import ErrorCode, EventKind, NoticeKind
 from core.sla.calendar import SlaTimes, WorkingCalendar, ensure_aware
 from core.sla.clock import SlaClock
 from core.sla.duration import Duration
@@ -44,8 +45,8 @@ BERITA_ACARA_FIELDS: tuple[str, ...] = (
 class WorkflowError(Exception):
     """An action the procedure does not allow; `code` lets the bot answer politely."""
 
-    def __init__(self, code: str, **data: Any) -> None:
-        super().__init__(code if not data else f"{code}: {data}")
+    def __init__(self, code: ErrorCode, **data: Any) -> None:
+        super().__init__(code.value if not data else f"{code.value}: {data}")
         self.code = code
         self.data = data
 
@@ -76,7 +77,7 @@ class PlannedStep:
 class Event:
     """One entry of the ticket's log; `data` is JSON-ready (times as ISO strings)."""
 
-    kind: str
+    kind: EventKind
     data: dict[str, Any]
     at: datetime
     actor_kind: ActorKind = "officer"
@@ -93,7 +94,7 @@ class Notice:
 
     recipient_kind: RecipientKind
     recipient: str | int | None
-    kind: str
+    kind: NoticeKind
     data: dict[str, Any]
 
 
@@ -245,11 +246,11 @@ def open_ticket(
         "step_due_at": _iso(ticket.step_due_at),
     }
     event = (
-        Event("opened", data, at, actor_kind="requester")
+        Event(EventKind.OPENED, data, at, actor_kind="requester")
         if by is None
-        else Event("opened", data, at, actor_id=by)
+        else Event(EventKind.OPENED, data, at, actor_id=by)
     )
-    notice = _to_handler(ticket, "new-ticket", {"step_due_at": _iso(ticket.step_due_at)})
+    notice = _to_handler(ticket, NoticeKind.NEW_TICKET, {"step_due_at": _iso(ticket.step_due_at)})
     return Transition(ticket, (event,), (notice,))
 
 
@@ -291,11 +292,11 @@ def dispose(
         "instruction": instruction,
         "step_due_at": _iso(changed.step_due_at),
     }
-    event = Event("disposed", data, at, actor_id=by)
+    event = Event(EventKind.DISPOSED, data, at, actor_id=by)
     notices = [
         _to_handler(
             changed,
-            "disposition",
+            NoticeKind.DISPOSITION,
             {
                 "from_step": ticket.step,
                 "instruction": instruction,
@@ -315,19 +316,24 @@ def assign(
     """Give the current step to one officer (a coordinator's or the step role's decision)."""
     _require_open(ticket)
     if ticket.officer == officer:
-        raise WorkflowError("already-assigned", officer=officer)
+        raise WorkflowError(ErrorCode.ALREADY_ASSIGNED, officer=officer)
     changed = _started(replace(ticket, officer=officer))
     event = Event(
-        "assigned",
+        EventKind.ASSIGNED,
         {"step": ticket.step, "officer": officer, "previous": ticket.officer},
         at,
         actor_id=by,
     )
     notices = [
-        Notice("officer", officer, "assigned", _base(changed, step_due_at=_iso(ticket.step_due_at)))
+        Notice(
+            "officer",
+            officer,
+            NoticeKind.ASSIGNED,
+            _base(changed, step_due_at=_iso(ticket.step_due_at)),
+        )
     ]
     if ticket.officer is not None:
-        notices.append(Notice("officer", ticket.officer, "unassigned", _base(changed)))
+        notices.append(Notice("officer", ticket.officer, NoticeKind.UNASSIGNED, _base(changed)))
     if changed.status is not ticket.status:
         notices.append(_status_notice(changed))
     return Transition(changed, (event,), tuple(notices))
@@ -337,9 +343,9 @@ def take(ticket: WorkflowTicket, officer: OfficerId, *, at: datetime) -> Transit
     """An officer takes the current step of a ticket nobody holds yet (/ambil)."""
     _require_open(ticket)
     if ticket.officer is not None:
-        raise WorkflowError("already-assigned", officer=ticket.officer)
+        raise WorkflowError(ErrorCode.ALREADY_ASSIGNED, officer=ticket.officer)
     changed = _started(replace(ticket, officer=officer))
-    event = Event("taken", {"step": ticket.step, "officer": officer}, at, actor_id=officer)
+    event = Event(EventKind.TAKEN, {"step": ticket.step, "officer": officer}, at, actor_id=officer)
     notices = [_status_notice(changed)] if changed.status is not ticket.status else []
     return Transition(changed, (event,), tuple(notices))
 
@@ -352,9 +358,11 @@ def request_completion(
     message = _required_text(message)
     changed = replace(ticket, status=TicketStatus.MENUNGGU_PEMOHON, clock=ticket.clock.pause(at))
     event = Event(
-        "completion-requested", {"step": ticket.step, "message": message}, at, actor_id=by
+        EventKind.COMPLETION_REQUESTED, {"step": ticket.step, "message": message}, at, actor_id=by
     )
-    notice = Notice("requester", None, "completion-requested", _base(changed, message=message))
+    notice = Notice(
+        "requester", None, NoticeKind.COMPLETION_REQUESTED, _base(changed, message=message)
+    )
     return Transition(changed, (event,), (notice,))
 
 
@@ -365,7 +373,7 @@ def requester_completed(
     _require_open(ticket)
     paused_at = ticket.paused_at
     if paused_at is None:
-        raise WorkflowError("not-waiting")
+        raise WorkflowError(ErrorCode.NOT_WAITING)
     spent = calendar.office_time_between(paused_at, at)
     clock = ticket.clock.resume(calendar, at)
     changed = replace(
@@ -379,9 +387,11 @@ def requester_completed(
         "due_at": _iso(clock.due),
         "step_due_at": _iso(changed.step_due_at),
     }
-    event = Event("requester-completed", data, at, actor_kind="requester")
+    event = Event(EventKind.REQUESTER_COMPLETED, data, at, actor_kind="requester")
     notices = (
-        _to_handler(changed, "requester-completed", {"step_due_at": _iso(changed.step_due_at)}),
+        _to_handler(
+            changed, NoticeKind.REQUESTER_COMPLETED, {"step_due_at": _iso(changed.step_due_at)}
+        ),
         _status_notice(changed),
     )
     return Transition(changed, (event,), notices)
@@ -392,15 +402,17 @@ def reject(ticket: WorkflowTicket, reason: str, *, by: OfficerId, at: datetime) 
     _require_open(ticket)
     reason = _required_text(reason)
     changed = replace(ticket, status=TicketStatus.DITOLAK, closed_at=ensure_aware(at))
-    event = Event("rejected", {"step": ticket.step, "reason": reason}, at, actor_id=by)
-    notice = Notice("requester", None, "rejected", _base(changed, reason=reason))
+    event = Event(EventKind.REJECTED, {"step": ticket.step, "reason": reason}, at, actor_id=by)
+    notice = Notice("requester", None, NoticeKind.REJECTED, _base(changed, reason=reason))
     return Transition(changed, (event,), (notice,))
 
 
 def note(ticket: WorkflowTicket, text: str, *, by: OfficerId, at: datetime) -> Transition:
     """An internal note in the ticket's log; nobody is notified."""
     _require_open(ticket)
-    event = Event("note", {"step": ticket.step, "text": _required_text(text)}, at, actor_id=by)
+    event = Event(
+        EventKind.NOTE, {"step": ticket.step, "text": _required_text(text)}, at, actor_id=by
+    )
     return Transition(ticket, (event,), ())
 
 
@@ -414,14 +426,17 @@ def finish(
     """Close the ticket as done at its last step, with the Berita Acara's filled-in fields."""
     _require_active(ticket)
     if ticket.next_step is not None:
-        raise WorkflowError("steps-remaining", remaining=ticket.remaining_steps)
+        raise WorkflowError(ErrorCode.STEPS_REMAINING, remaining=ticket.remaining_steps)
     fields = _berita_acara_fields(berita_acara)
     changed = replace(ticket, status=TicketStatus.SELESAI, closed_at=ensure_aware(at))
     late = ticket.clock.is_breached(at)
     event = Event(
-        "finished", {"step": ticket.step, "berita_acara": fields, "late": late}, at, actor_id=by
+        EventKind.FINISHED,
+        {"step": ticket.step, "berita_acara": fields, "late": late},
+        at,
+        actor_id=by,
     )
-    notice = Notice("requester", None, "finished", _base(changed, berita_acara=fields))
+    notice = Notice("requester", None, NoticeKind.FINISHED, _base(changed, berita_acara=fields))
     return Transition(changed, (event,), (notice,))
 
 
@@ -444,7 +459,9 @@ def complaint_due(
     found = next((c for c in classes if c.code == class_code), None)
     if found is None:
         raise WorkflowError(
-            "unknown-complaint-class", complaint_class=class_code, known=[c.code for c in classes]
+            ErrorCode.UNKNOWN_COMPLAINT_CLASS,
+            complaint_class=class_code,
+            known=[c.code for c in classes],
         )
     return calendar.due(at, found.limit)
 
@@ -465,29 +482,31 @@ def _dispose_target(
     following = ticket.next_step
     if to_step is None or (following is not None and to_step == following.code):
         if following is None:
-            raise WorkflowError("no-next-step", step=ticket.step)
+            raise WorkflowError(ErrorCode.NO_NEXT_STEP, step=ticket.step)
         return following
     if to_step == ticket.step:
         if to_officer is None:
-            raise WorkflowError("officer-required", step=ticket.step)
+            raise WorkflowError(ErrorCode.OFFICER_REQUIRED, step=ticket.step)
         if to_officer == ticket.officer:
-            raise WorkflowError("already-assigned", officer=to_officer)
+            raise WorkflowError(ErrorCode.ALREADY_ASSIGNED, officer=to_officer)
         return None
     if to_step in {s.code for s in ticket.route}:
-        raise WorkflowError("step-out-of-order", step=to_step, next=following and following.code)
-    raise WorkflowError("unknown-step", step=to_step)
+        raise WorkflowError(
+            ErrorCode.STEP_OUT_OF_ORDER, step=to_step, next=following and following.code
+        )
+    raise WorkflowError(ErrorCode.UNKNOWN_STEP, step=to_step)
 
 
 def _require_open(ticket: WorkflowTicket) -> None:
     if ticket.is_closed:
-        raise WorkflowError("ticket-closed", status=ticket.status.value)
+        raise WorkflowError(ErrorCode.TICKET_CLOSED, status=ticket.status.value)
 
 
 def _require_active(ticket: WorkflowTicket) -> None:
     """Open and not waiting for the requester (work cannot move while the clock is stopped)."""
     _require_open(ticket)
     if ticket.clock.is_paused:
-        raise WorkflowError("waiting-for-requester")
+        raise WorkflowError(ErrorCode.WAITING_FOR_REQUESTER)
 
 
 def _started(ticket: WorkflowTicket) -> WorkflowTicket:
@@ -500,18 +519,18 @@ def _started(ticket: WorkflowTicket) -> WorkflowTicket:
 def _required_text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise WorkflowError("empty-text")
+        raise WorkflowError(ErrorCode.EMPTY_TEXT)
     return cleaned
 
 
 def _berita_acara_fields(values: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted(set(values) - set(BERITA_ACARA_FIELDS))
     if unknown:
-        raise WorkflowError("berita-acara-unknown-field", fields=unknown)
+        raise WorkflowError(ErrorCode.BERITA_ACARA_UNKNOWN_FIELD, fields=unknown)
     cleaned = {k: (values.get(k) or "").strip() for k in BERITA_ACARA_FIELDS}
     missing = [k for k, v in cleaned.items() if not v]
     if missing:
-        raise WorkflowError("berita-acara-incomplete", missing=missing)
+        raise WorkflowError(ErrorCode.BERITA_ACARA_INCOMPLETE, missing=missing)
     return cleaned
 
 
@@ -519,7 +538,7 @@ def _base(ticket: WorkflowTicket, **extra: Any) -> dict[str, Any]:
     return {"ref": ticket.ref, "step": ticket.step, "role": ticket.role, **extra}
 
 
-def _to_handler(ticket: WorkflowTicket, kind: str, extra: dict[str, Any]) -> Notice:
+def _to_handler(ticket: WorkflowTicket, kind: NoticeKind, extra: dict[str, Any]) -> Notice:
     """A notice to whoever must act now: the assigned officer, else everyone with the role."""
     if ticket.officer is not None:
         return Notice("officer", ticket.officer, kind, _base(ticket, **extra))
@@ -528,7 +547,7 @@ def _to_handler(ticket: WorkflowTicket, kind: str, extra: dict[str, Any]) -> Not
 
 def _status_notice(ticket: WorkflowTicket) -> Notice:
     """Tell the requester where their request stands (the bot words the status)."""
-    return Notice("requester", None, "status", _base(ticket, status=ticket.status.value))
+    return Notice("requester", None, NoticeKind.STATUS, _base(ticket, status=ticket.status.value))
 
 
 def _iso(at: datetime) -> str:

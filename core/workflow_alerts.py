@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from core.kinds import EventKind, NoticeKind
 from core.sla.calendar import WorkingCalendar, ensure_aware
 from core.workflow import Event, Notice, WorkflowTicket
 
@@ -47,7 +48,7 @@ class Alert:
     @property
     def event(self) -> Event:
         """The ticket-log entry recording that the alert was sent."""
-        kind = "escalated" if self.kind == "breach" else "warned"
+        kind = EventKind.ESCALATED if self.kind == "breach" else EventKind.WARNED
         data = {"key": self.key, "alert": self.kind, "step": self.step, "due": self.at.isoformat()}
         return Event(kind, data, self.at, actor_kind="system")
 
@@ -132,17 +133,17 @@ def _alert(ticket: WorkflowTicket, kind: AlertKind, at: datetime) -> Alert:
         "step_due_at": ticket.step_due_at.isoformat(),
     }
     handler = (
-        Notice("officer", ticket.officer, kind, data)
+        Notice("officer", ticket.officer, NoticeKind(kind), data)
         if ticket.officer is not None
-        else Notice("role", ticket.role, kind, data)
+        else Notice("role", ticket.role, NoticeKind(kind), data)
     )
     notices = [handler]
     if kind == "breach":
         superior = ticket.current.superior
         # A coordinator's superior role would duplicate the coordinators' own notice.
         if superior is not None and superior != "coordinator":
-            notices.append(Notice("role", superior, kind, data))
-        notices.append(Notice("coordinators", None, kind, data))
+            notices.append(Notice("role", superior, NoticeKind(kind), data))
+        notices.append(Notice("coordinators", None, NoticeKind(kind), data))
     return Alert(
         key=alert_key(ticket.step, kind), kind=kind, step=ticket.step, at=at, notices=tuple(notices)
     )

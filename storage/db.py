@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -31,6 +33,32 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Any constant works; it only has to be the same for every replica running `upgrade`.
 _MIGRATION_LOCK_KEY = 0x5E5D_E5C0
+
+
+# Any failure of the database or the disk: the update was not recorded (callers answer "try
+# again": a 503, a redelivery), as opposed to a bug in handling that particular input.
+STORAGE_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
+
+# The storage failures a retry of the same update can get past: a lost connection, a locked
+# database, a deadlock, a race on a unique key, an exhausted pool, a full disk. A query the
+# database refuses for what it says (a bug) is not one of them: it fails the same way again.
+_RETRYABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    IntegrityError,
+    PoolTimeout,
+    OSError,
+)
+
+
+def is_storage_failure(error: BaseException) -> bool:
+    """True when the database or the disk failed (the update was not recorded)."""
+    return isinstance(error, STORAGE_FAILURES)
+
+
+def can_retry(error: BaseException) -> bool:
+    """True for a storage failure that a retry of the same update may get past."""
+    return isinstance(error, _RETRYABLE)
 
 
 class Database:

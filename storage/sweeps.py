@@ -71,7 +71,7 @@ async def claim_run(conn: AsyncConnection, *, job: str, period: str, at: datetim
     together, and of two replicas racing the second waits for the first and gets False.
     """
     stmt = (
-        repo._insert(conn, scheduled_runs)
+        repo.insert_for(conn, scheduled_runs)
         .values(job=job, period=period, done_at=at)
         .on_conflict_do_nothing(index_elements=["job", "period"])
         .returning(scheduled_runs.c.job)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from bot.dialogs.engine import DialogEngine
+from bot.engine import DialogEngine
 from bot.terminal import run_chat
 from core.catalog.loader import UnknownAgency, available_agencies
 from core.settings import Settings, get_settings

@@ -16,7 +16,6 @@ from typing import Annotated, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.catalog.loader import CatalogError, UnknownAgency, load_catalog
@@ -33,7 +32,7 @@ from core.officers import (
 from core.settings import get_settings
 from locales import _
 from storage import repositories as repo
-from storage.db import Database
+from storage.db import STORAGE_FAILURES, Database
 
 app = typer.Typer(
     help="Petugas instansi: tambah, daftar, nonaktifkan, dan kode pendaftaran chat.",
@@ -283,7 +282,7 @@ def _run(work: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
                 channel=exc.channel, id=exc.officer_id
             )
         ) from None
-    except (SQLAlchemyError, OSError) as exc:
+    except STORAGE_FAILURES as exc:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise _BadInput(
             _("basis data tidak dapat dipakai: {detail}").format(detail=detail)

@@ -9,150 +9,37 @@ lives in the conversation's JSON, never in process memory.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, Literal, Protocol
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
-from bot.dialogs.messages import Choice, Inbound, Outbound
+from bot.callbacks import choice
+from bot.dialogs.state import (
+    HANDLER_STATES,
+    Context,
+    FileTicket,
+    State,
+    Step,
+    Turn,
+    UploadProblem,
+)
+from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
     earliest_day,
     example_answer,
-    format_day,
-    format_moment,
-    show_answer,
     valid_srikandi,
     validate,
 )
+from bot.labels import describe_sla, format_day, format_moment, show_answer, show_document
+from bot.messages import Choice, Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
-from core.sla.calendar import SlaTimes, WorkingCalendar
-from core.sla.duration import Duration, SlaSpec, Unit
-from core.workflow import overall_due
+from core.sla.calendar import SlaTimes
+from core.workflow import open_ticket
 from locales import SUPPORTED, Translator, translator
 
-MAX_CHOICE_BYTES = 64
 SUGGESTIONS = 3
-
-
-class State(StrEnum):
-    """Where the conversation is; stored in the database, so never rename the values."""
-
-    IDLE = "idle"  # nothing in progress
-    CONFIRM_SERVICE = "confirm_service"  # "Maksud Bapak/Ibu layanan X?"
-    CHOOSE_SERVICE = "choose_service"  # the menu, or a few suggestions
-    CHOOSE_PRODUCT = "choose_product"
-    ASK_FIELD = "ask_field"  # data["field"] is being asked
-    ASK_DOCUMENT = "ask_document"  # data["doc"] is being asked (upload)
-    ASK_SRIKANDI = "ask_srikandi"  # data["doc"] as a SRIKANDI letter number
-    CONFIRM = "confirm"  # the summary: Kirim / Ubah / Batal
-    CHOOSE_EDIT = "choose_edit"  # which answer to change
-    # Owned by bot.handlers (the engine routes them there, never to `step`):
-    OFFICER_FORM = "officer_form"  # an officer answering a form (data["form"]), e.g. /selesai
-    ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
-    COMPLAINT = "complaint"  # a requester filing a complaint (/pengaduan)
-    WALKIN = "walkin"  # an officer filing a walk-in requester's request (/datang)
-
-
-# States whose messages bot.handlers.routing takes; the intake dialog never sees them.
-HANDLER_STATES = frozenset(
-    {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
-)
-
-
-# --- what the engine hands in ---------------------------------------------------------------
-
-
-class MatchLike(Protocol):
-    """One candidate of core.catalog.matching (service and product codes)."""
-
-    @property
-    def service(self) -> str: ...
-    @property
-    def product(self) -> str | None: ...
-
-
-class MatchResultLike(Protocol):
-    """core.catalog.matching.MatchResult, as far as the dialog reads it."""
-
-    @property
-    def confident(self) -> bool: ...
-    @property
-    def matches(self) -> Sequence[MatchLike]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredUpload:
-    """A file the engine already stored for the document being asked."""
-
-    attachment_id: int
-    filename: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class UploadProblem:
-    """A file the engine refused to store."""
-
-    reason: Literal["too_large", "rejected"]
-    max_bytes: int | None = None
-
-
-@dataclass(frozen=True)
-class Context:
-    catalog: Catalog
-    calendar: WorkingCalendar
-    now: datetime  # aware
-    match: Callable[[str], MatchResultLike] | None = None
-    upload: StoredUpload | UploadProblem | None = None
-    first_contact: bool = False
-
-
-@dataclass(frozen=True)
-class Turn:
-    """The conversation as loaded: state, JSON data and language."""
-
-    state: State = State.IDLE
-    data: dict[str, Any] = field(default_factory=dict)
-    locale: str = "id"
-
-
-@dataclass(frozen=True)
-class FileTicket:
-    """Effect: create the ticket (and link its attachments) in the engine's transaction."""
-
-    service: str
-    product: str | None
-    fields: dict[str, Any]
-    requirements: dict[str, Any]
-    attachment_ids: list[int]
-    submitted_at: datetime
-    sla: SlaTimes
-    step: str
-    role: str
-    step_due: datetime
-
-
-@dataclass(frozen=True)
-class Step:
-    state: State
-    data: dict[str, Any]
-    locale: str
-    replies: list[Outbound]
-    effects: list[FileTicket] = field(default_factory=list)
-
-
-# --- small helpers --------------------------------------------------------------------------
-
-
-def choice(data: str, label: str) -> Choice:
-    """A button; its data must fit Telegram's 64-byte callback limit."""
-    if len(data.encode("utf-8")) > MAX_CHOICE_BYTES:
-        raise ValueError(f"choice data over {MAX_CHOICE_BYTES} bytes: {data[:20]}...")
-    return Choice(data, label)
 
 
 def _t(turn: Turn) -> Translator:
@@ -354,34 +241,6 @@ def filed_replies(ticket: FileTicket, ref: str, turn: Turn, ctx: Context) -> lis
 def wants_upload(turn: Turn) -> bool:
     """True when an uploaded file would answer the current question (the engine stores it)."""
     return turn.state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI)
-
-
-def describe_sla(spec: SlaSpec, t: Translator) -> str:
-    """ "1-3 hari kerja" / "1-3 working days" in the conversation's language."""
-    if spec.target is None:
-        return _describe_duration(spec.due, t)
-    ranges = {
-        Unit.WORKING_DAYS: t("{a}-{b} hari kerja"),
-        Unit.HOURS: t("{a}-{b} jam"),
-        Unit.MINUTES: t("{a}-{b} menit"),
-    }
-    return ranges[spec.due.unit].format(a=spec.target.amount, b=spec.due.amount)
-
-
-def _describe_duration(duration: Duration, t: Translator) -> str:
-    if duration.amount == 1:
-        single = {
-            Unit.WORKING_DAYS: t("1 hari kerja"),
-            Unit.HOURS: t("1 jam"),
-            Unit.MINUTES: t("1 menit"),
-        }
-        return single[duration.unit]
-    many = {
-        Unit.WORKING_DAYS: t("{n} hari kerja"),
-        Unit.HOURS: t("{n} jam"),
-        Unit.MINUTES: t("{n} menit"),
-    }
-    return many[duration.unit].format(n=duration.amount)
 
 
 # --- greeting and finding the service -------------------------------------------------------
@@ -607,14 +466,6 @@ def _field_context(ctx: Context) -> FieldContext:
 # --- summary, edit and filing ---------------------------------------------------------------
 
 
-def _show_document(value: Any, t: Translator) -> str:
-    if not value:
-        return t("(tidak dilampirkan)")
-    if value.get("kind") == "srikandi":
-        return t("SRIKANDI nomor {number}").format(number=value.get("number", ""))
-    return str(value.get("filename") or t("berkas terlampir"))
-
-
 def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbound:
     product = service.product(turn.data.get("product"))
     answers = turn.data.get("answers", {})
@@ -629,7 +480,7 @@ def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbo
     if service.requirements:
         lines.append(t("Dokumen:"))
         for requirement in service.requirements:
-            shown = _show_document(docs.get(requirement.code), t)
+            shown = show_document(docs.get(requirement.code), t)
             lines.append(f"• {requirement.name.get(t.locale)}: {shown}")
     spec_sla = service.sla_for(turn.data.get("product"))
     due = ctx.calendar.due(ctx.now, spec_sla).due
@@ -676,15 +527,16 @@ def _start_edit(turn: Turn, target: str, ctx: Context, service: Service) -> Step
 def _file(turn: Turn, service: Service, ctx: Context) -> Step:
     """Build the ticket from the answers; the engine creates it and sends `filed_replies`."""
     product = turn.data.get("product")
-    # The SOP's steps can outlast the headline SLA; the requester is told the later due, the
-    # one the officers work to (core.workflow.overall_due).
-    sla = overall_due(service, product, ctx.calendar, ctx.now)
-    first = service.procedure[0]
-    if first.uses_service_sla or first.duration is None:
-        step_due = sla.due
-    else:
-        # A step written as a range ("1-3 hari kerja") is due at its upper bound.
-        step_due = ctx.calendar.add(sla.start, first.duration.due)
+    # The workflow's own opening of the ticket, so the review and the stored ticket agree; the
+    # engine's confirmation then reads the stored values (FileTicket.stored_as).
+    opened = open_ticket(
+        ref="",
+        agency=ctx.catalog.agency,
+        service=service,
+        product=product,
+        calendar=ctx.calendar,
+        at=ctx.now,
+    ).ticket
     docs = turn.data.get("docs", {})
     ticket = FileTicket(
         service=service.code,
@@ -695,10 +547,10 @@ def _file(turn: Turn, service: Service, ctx: Context) -> Step:
             int(d["attachment_id"]) for d in docs.values() if d and d.get("attachment_id")
         ],
         submitted_at=ctx.now,
-        sla=sla,
-        step=first.code,
-        role=first.role,
-        step_due=step_due,
+        sla=SlaTimes(start=opened.clock.start, target=opened.clock.target, due=opened.clock.due),
+        step=opened.step,
+        role=opened.role,
+        step_due=opened.step_due_at,
     )
     return Step(state=State.IDLE, data=_fresh(), locale=turn.locale, replies=[], effects=[ticket])
 
@@ -781,31 +633,16 @@ _WORDS = {
 }
 
 
-def _simplify(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+def _words(data: str, choices: Sequence[Choice]) -> set[str]:
+    """Words that mean the button `data` in the intake's questions."""
+    if data.startswith("svc:") and len(choices) == 2:
+        return _YES  # "ya" on "Maksud Bapak/Ibu: X?"
+    return _WORDS.get(data, set())
 
 
 def _interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> str | None:
     """Read typed text as one of the buttons: its number, its label, or a common word."""
-    simple = _simplify(text)
-    if numbers and simple.isdigit():
-        index = int(simple) - 1
-        return choices[index].data if 0 <= index < len(choices) else None
-    for candidate in choices:
-        if _simplify(candidate.label) == simple:
-            return candidate.data
-    for candidate in choices:
-        words = _WORDS.get(candidate.data, set())
-        if simple in words or text.strip().casefold() in words:
-            return candidate.data
-        if candidate.data.startswith("svc:") and simple in _YES and len(choices) == 2:
-            return candidate.data  # "ya" on "Maksud Bapak/Ibu: X?"
-    if numbers and len(simple) >= 3:
-        # "perbaikan" for "Perbaikan dan/atau pemeliharaan jaringan": only when unambiguous.
-        found = [c.data for c in choices if simple in _simplify(c.label)]
-        if len(found) == 1:
-            return found[0]
-    return None
+    return read_choice(text, choices, lambda data: _words(data, choices), numbers=numbers)
 
 
 _GREETINGS = {
@@ -817,7 +654,7 @@ _GREETINGS = {
 
 
 def _is_greeting(text: str) -> bool:
-    return _simplify(text) in _GREETINGS
+    return simplify(text) in _GREETINGS
 
 
 def _on_text(turn: Turn, text: str, ctx: Context) -> Step:

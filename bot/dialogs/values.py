@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from bot.labels import format_day
 from core.catalog.schema import FieldSpec, FieldType
 from locales import Translator
 
@@ -324,47 +323,3 @@ def _validate_datetime(spec: FieldSpec, text: str, ctx: FieldContext, t: Transla
     if moment <= ctx.now:
         raise ValueProblem(t("Waktu tersebut sudah lewat. Mohon tulis waktu yang akan datang."))
     return moment
-
-
-def zone_name(moment: datetime) -> str:
-    """WIB/WITA/WIT from the UTC offset (Indonesia's three zones), else "UTC+h"."""
-    offset = moment.utcoffset() or timedelta(0)
-    hours = offset.total_seconds() / 3600
-    names = {7: "WIB", 8: "WITA", 9: "WIT"}
-    if hours in names:
-        return names[int(hours)]
-    sign = "+" if hours >= 0 else "-"
-    whole = abs(int(offset.total_seconds() // 60))
-    return f"UTC{sign}{whole // 60}" + (f":{whole % 60:02d}" if whole % 60 else "")
-
-
-def format_day(day: date, t: Translator) -> str:
-    """ "Senin, 30 November 2026" (or the English form)."""
-    return format_date(day, "EEEE, d MMMM y", locale=t.locale)
-
-
-def format_moment(moment: datetime, zone: tzinfo | str, t: Translator) -> str:
-    """ "Senin, 30 November 2026 pukul 16.00 WIB" in the office's zone."""
-    local = moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
-    return t("{date} pukul {time} {zone}").format(
-        date=format_day(local.date(), t),
-        time=local.strftime(t("%H.%M")),
-        zone=zone_name(local),
-    )
-
-
-def show_answer(spec: FieldSpec, value: Any, zone: tzinfo | str, t: Translator) -> str:
-    """A stored answer in words: a choice's label, a date or moment in local words."""
-    if value is None:
-        return t("(dilewati)")
-    try:
-        if spec.type is FieldType.CHOICE:
-            picked = next((c for c in spec.choices if c.code == value), None)
-            return picked.label.get(t.locale) if picked else str(value)
-        if spec.type is FieldType.DATE:
-            return format_day(date.fromisoformat(str(value)), t)
-        if spec.type is FieldType.DATETIME:
-            return format_moment(datetime.fromisoformat(str(value)), zone, t)
-    except ValueError:
-        pass  # an answer stored before its field changed type: show it as it is
-    return str(value)

@@ -10,24 +10,20 @@ Conversation data in State.COMPLAINT: {"stage", "about", "text", "contact"}.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot import notify
+from bot import notify, outbox_keys
+from bot.callbacks import ClassTap, FormTap, choice
 from bot.desk import UnknownService, commit_transition, file_ticket, workflow_ticket
-from bot.dialogs import intake
-from bot.dialogs.intake import HANDLER_STATES, State, Step, choice, describe_sla
-from bot.dialogs.messages import Choice, Outbound
-from bot.dialogs.values import (
-    FieldContext,
-    ValueProblem,
-    format_moment,
-    normalize_phone,
-    validate,
-)
-from bot.handlers.forms import form_tap, interruption
+from bot.dialogs.state import State, Step
+from bot.dialogs.typed import read_choice, simplify
+from bot.dialogs.values import FieldContext, ValueProblem, normalize_phone, validate
+from bot.handlers.base import Request, idle, keep
+from bot.handlers.forms import ComplaintForm, complaint_form, form_tap, interruption
+from bot.labels import describe_sla, format_moment
+from bot.messages import Outbound
 from core.catalog.schema import Catalog, ComplaintClass, FieldSpec, FieldType, LText
 from core.complaints import (
     CLASSIFIED,
@@ -44,11 +40,8 @@ from core.workflow import WorkflowError, complaint_role
 from locales import Translator, normalize, translator
 from storage import repositories as repo
 
-if TYPE_CHECKING:
-    from bot.handlers.routing import Handler, Request
-
 PREFIX = "pg"
-CLASS_PREFIX = "kl"
+CLASS_PREFIX = "kl"  # bot.callbacks.CLASSIFY
 GENERAL = "-"  # "about the agency in general" in pg:about:-
 MIN_TEXT = 10
 MAX_TEXT = 3000
@@ -59,41 +52,6 @@ _EMAIL = FieldSpec(
 )
 
 
-# --- shared with bot.handlers.walkin --------------------------------------------------------
-
-
-def simplify(text: str) -> str:
-    """Lower case, punctuation as spaces, single spaces: how typed answers are compared."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
-def typed_choice(
-    text: str, choices: Sequence[Choice], words: Mapping[str, set[str]] | None = None
-) -> str | None:
-    """The button that typed text names: its number, its label, a word for it, or a unique part.
-
-    `words` maps a button's data after its prefix ("send" for "pg:send") to words meaning it.
-    """
-    simple = simplify(text)
-    if not simple:
-        return None
-    if simple.isdigit():
-        index = int(simple) - 1
-        return choices[index].data if 0 <= index < len(choices) else None
-    for candidate in choices:
-        if simplify(candidate.label) == simple:
-            return candidate.data
-    for candidate in choices:
-        suffix = candidate.data.split(":", 1)[-1]
-        if simple in (words or {}).get(suffix, set()):
-            return candidate.data
-    if len(simple) >= 3:
-        found = [c.data for c in choices if simple in simplify(c.label)]
-        if len(found) == 1:
-            return found[0]
-    return None
-
-
 WORDS: dict[str, set[str]] = {
     "send": {"kirim", "ya", "iya", "ok", "oke", "yes", "send", "setuju", "lanjut"},
     "cancel": {"batal", "batalkan", "cancel"},
@@ -101,18 +59,9 @@ WORDS: dict[str, set[str]] = {
 }
 
 
-def keep(req: Request, text: str) -> Step:
-    """Answer without touching the conversation; mid-request, ask its pending question again."""
-    turn = req.turn
-    replies = [Outbound(text=text)]
-    if turn.state is not State.IDLE and turn.state not in HANDLER_STATES:
-        replies.append(intake.question_for(turn, req.ctx))
-    return Step(state=turn.state, data=turn.data, locale=turn.locale, replies=replies)
-
-
-def idle(req: Request, text: str) -> Step:
-    """Answer and leave the conversation with nothing in progress."""
-    return Step(state=State.IDLE, data={}, locale=req.turn.locale, replies=[Outbound(text=text)])
+def form_words(words: Mapping[str, set[str]]) -> Any:
+    """Words for a form's buttons, keyed by the button's action ("send" for "pg:send")."""
+    return lambda data: words.get(FormTap.read(data).action, set())
 
 
 # --- filing a complaint ---------------------------------------------------------------------
@@ -120,11 +69,11 @@ def idle(req: Request, text: str) -> Step:
 
 async def start(req: Request) -> Step | None:
     """`/pengaduan [text]`: start a complaint (any dialog in progress is dropped)."""
-    t = translator(req.turn.locale)
+    t = req.t
     catalog = req.desk.catalog
     if complaint_service(catalog) is None:
         return keep(req, t("Maaf, pengaduan belum dapat kami terima melalui percakapan ini."))
-    data: dict[str, Any] = {"stage": "about"}
+    data: ComplaintForm = {"stage": "about"}
     typed = req.argument.strip()
     if MIN_TEXT <= len(typed) <= MAX_TEXT:
         data["text"] = typed  # "/pengaduan wifi mati" already says what happened
@@ -142,8 +91,8 @@ async def on_choice(req: Request) -> Step | None:
 
 async def on_message(req: Request) -> Step | None:
     """Text (or a file) while a complaint is being written."""
-    t = translator(req.turn.locale)
-    data = req.turn.data
+    t = req.t
+    data = complaint_form(req.turn.data)
     interrupted, answer = interruption(req, data, ask=_ask, cancel=_cancel)
     if interrupted:
         return answer
@@ -152,7 +101,7 @@ async def on_message(req: Request) -> Step | None:
     if stage == "text":
         # Whatever is typed here is the complaint, unless it only says "batal".
         return _cancel(req) if simplify(text) in WORDS["cancel"] else _answer_text(req, text)
-    picked = typed_choice(text, _question(req, data).choices, WORDS)
+    picked = read_choice(text, _question(req, data).choices, form_words(WORDS))
     if stage == "contact" and picked is None:
         return _answer_contact(req, text)
     if picked is not None:
@@ -161,8 +110,8 @@ async def on_message(req: Request) -> Step | None:
 
 
 async def _apply(req: Request, picked: str) -> Step:
-    data = dict(req.turn.data)
-    action = picked.split(":", 1)[1]
+    data = complaint_form(req.turn.data)
+    action = FormTap.read(picked).action
     if action == "cancel":
         return _cancel(req)
     if action.startswith("about:"):
@@ -180,8 +129,8 @@ async def _apply(req: Request, picked: str) -> Step:
 
 
 def _answer_text(req: Request, text: str) -> Step:
-    t = translator(req.turn.locale)
-    data = dict(req.turn.data)
+    t = req.t
+    data = complaint_form(req.turn.data)
     if len(text) > MAX_TEXT:
         note = t("Jawaban terlalu panjang (paling banyak {max} karakter).").format(max=MAX_TEXT)
         return _ask(req, data, note)
@@ -197,8 +146,8 @@ def _answer_text(req: Request, text: str) -> Step:
 
 
 def _answer_contact(req: Request, text: str) -> Step:
-    t = translator(req.turn.locale)
-    data = dict(req.turn.data)
+    t = req.t
+    data = complaint_form(req.turn.data)
     contact = normalize_phone(text)
     if contact is None and "@" in text:
         try:
@@ -220,15 +169,15 @@ def _answer_contact(req: Request, text: str) -> Step:
 
 
 def _cancel(req: Request) -> Step:
-    t = translator(req.turn.locale)
+    t = req.t
     return idle(req, t("Pengaduan dibatalkan. Tidak ada tiket yang dibuat."))
 
 
 async def _file(req: Request) -> Step:
     """Create the complaint ticket with its provisional limit and tell the requester both."""
-    t = translator(req.turn.locale)
+    t = req.t
     desk = req.desk
-    data = req.turn.data
+    data = complaint_form(req.turn.data)
     about = data.get("about")
     if about is not None and desk.catalog.service(about) is None:
         about = None  # the catalog changed since the question was asked
@@ -278,22 +227,22 @@ async def _file(req: Request) -> Step:
 # --- the questions --------------------------------------------------------------------------
 
 
-def _ask(req: Request, data: dict[str, Any], note: str | None = None) -> Step:
+def _ask(req: Request, data: ComplaintForm, note: str | None = None) -> Step:
     question = _question(req, data)
     text = f"{note}\n\n{question.text}" if note else question.text
     return Step(
         state=State.COMPLAINT,
-        data=data,
+        data=dict(data),
         locale=req.turn.locale,
         replies=[Outbound(text=text, choices=question.choices)],
     )
 
 
-def _question(req: Request, data: Mapping[str, Any]) -> Outbound:
+def _question(req: Request, data: ComplaintForm) -> Outbound:
     """The question the complaint dialog is waiting on."""
-    t = translator(req.turn.locale)
+    t = req.t
     catalog = req.desk.catalog
-    cancel = choice(f"{PREFIX}:cancel", t("Batal"))
+    cancel = choice(FormTap(PREFIX, "cancel").pack(), t("Batal"))
     stage = data.get("stage")
     if stage == "text":
         return Outbound(
@@ -308,7 +257,7 @@ def _question(req: Request, data: Mapping[str, Any]) -> Outbound:
                 "Nomor telepon atau email yang dapat kami hubungi? (Boleh dilewati; kami tetap "
                 "membalas melalui percakapan ini.)"
             ),
-            choices=(choice(f"{PREFIX}:skip", t("Lewati")), cancel),
+            choices=(choice(FormTap(PREFIX, "skip").pack(), t("Lewati")), cancel),
         )
     if stage == "confirm":
         lines = [t("Mohon periksa kembali pengaduan Bapak/Ibu:"), ""]
@@ -320,17 +269,20 @@ def _question(req: Request, data: Mapping[str, Any]) -> Outbound:
         lines += ["", t("Kirim pengaduan ini?")]
         return Outbound(
             text="\n".join(lines),
-            choices=(choice(f"{PREFIX}:send", t("Kirim")), cancel),
+            choices=(choice(FormTap(PREFIX, "send").pack(), t("Kirim")), cancel),
         )
     services = [s for s in catalog.services if s.code != COMPLAINT_SERVICE]
     return Outbound(
         text=t("Pengaduan ini tentang layanan apa?"),
         choices=(
             *(
-                choice(f"{PREFIX}:about:{s.code}", (s.short_name or s.name).get(t.locale))
+                choice(
+                    FormTap(PREFIX, f"about:{s.code}").pack(),
+                    (s.short_name or s.name).get(t.locale),
+                )
                 for s in services
             ),
-            choice(f"{PREFIX}:about:{GENERAL}", t("Lainnya/umum")),
+            choice(FormTap(PREFIX, f"about:{GENERAL}").pack(), t("Lainnya/umum")),
             cancel,
         ),
     )
@@ -363,9 +315,9 @@ def class_label(code: str, t: Translator) -> str:
 
 async def classify_command(req: Request) -> Step | None:
     """`/klasifikasi ID`: show the complaint and one button per class."""
-    t = translator(req.turn.locale)
+    t = req.t
     if not req.argument:
-        officer = await _officer(req)
+        officer = await req.officer()
         if officer is None:
             return keep(req, _officers_only(t))
         return keep(
@@ -398,7 +350,7 @@ async def classify_command(req: Request) -> Step | None:
     lines += ["", t("Pilih klasifikasi pengaduan ini:")]
     buttons = tuple(
         choice(
-            f"{CLASS_PREFIX}:{record.ref}:{c.code}",
+            ClassTap(record.ref, c.code).pack(),
             t("{name} ({limit})").format(
                 name=class_label(c.code, t), limit=describe_sla(c.limit, t)
             ),
@@ -415,11 +367,11 @@ async def classify_command(req: Request) -> Step | None:
 
 async def classify_choice(req: Request) -> Step | None:
     """ "kl:REF:CLASS": set the complaint's class, its due time, and tell the requester."""
-    t = translator(req.turn.locale)
-    parts = (req.msg.choice or "").split(":")
-    if len(parts) != 3:
+    t = req.t
+    tap = ClassTap.read(req.msg.choice or "")
+    if tap is None:
         return keep(req, t("Maaf, pilihan ini sudah tidak berlaku."))
-    _, ref, code = parts
+    ref, code = tap.ref, tap.class_code
     found = await _classifiable(req, ref)
     if isinstance(found, str):
         return keep(req, found)
@@ -428,7 +380,7 @@ async def classify_choice(req: Request) -> Step | None:
     chosen = next((c for c in classes_for(req.desk.catalog, about) if c.code == code), None)
     if chosen is None:
         return keep(req, t("Maaf, pilihan ini sudah tidak berlaku."))
-    officer = await _officer(req)
+    officer = await req.officer()
     assert officer is not None  # _classifiable checked
     try:
         updated = await _set_limit(req, record, code, about, by=officer.id)
@@ -451,19 +403,14 @@ async def classify_choice(req: Request) -> Step | None:
     )
 
 
-async def _officer(req: Request) -> repo.OfficerRecord | None:
-    officer = await req.officer()
-    return officer if officer is not None and officer.agency == req.desk.agency else None
-
-
 def _officers_only(t: Translator) -> str:
     return t("Maaf, perintah ini hanya untuk petugas.")
 
 
 async def _classifiable(req: Request, typed: str) -> repo.TicketRecord | str:
     """The locked complaint this officer may classify, or the polite reason why not."""
-    t = translator(req.turn.locale)
-    officer = await _officer(req)
+    t = req.t
+    officer = await req.officer()
     if officer is None:
         return _officers_only(t)
     ref = normalize_ref(typed)
@@ -548,22 +495,12 @@ async def _tell_requester(req: Request, record: repo.TicketRecord, chosen: Compl
         limit=describe_sla(chosen.limit, t),
         when=format_moment(record.due_at, req.desk.catalog.agency.timezone, t),
     )
-    # The same key scheme as bot.notify: one message per (ticket, event, recipient).
+    # One message per (ticket, event, recipient), as bot.notify keys them.
     await repo.enqueue(
         req.conn,
-        key=f"n:{record.id}:ev{events[-1].id}:rq",
+        key=outbox_keys.notice(record.id, events[-1].id, outbox_keys.REQUESTER),
         channel=record.channel,
         recipient=record.chat_id,
         payload=Outbound(text=text).to_payload(),
         at=req.desk.now,
     )
-
-
-COMMANDS: dict[str, Handler] = {
-    "pengaduan": start,
-    "aduan": start,
-    "complaint": start,
-    "klasifikasi": classify_command,
-}
-CHOICES: dict[str, Handler] = {PREFIX: on_choice, CLASS_PREFIX: classify_choice}
-STATES: dict[State, Handler] = {State.COMPLAINT: on_message}

@@ -9,43 +9,37 @@ is the answer; /batal leaves the ticket waiting.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.callbacks import CompletionTap, choice
 from bot.desk import UnknownService, commit_transition, workflow_ticket
-from bot.dialogs import intake
-from bot.dialogs.intake import HANDLER_STATES, State, Step, choice
-from bot.dialogs.messages import Outbound
-from bot.dialogs.values import format_moment
-from bot.handlers.requester import parse_command
+from bot.dialogs.state import State, Step
+from bot.handlers.base import Request, is_cancel, keep, parse_command
+from bot.labels import format_moment
+from bot.messages import Choice, Outbound
+from core.kinds import EventKind
 from core.tickets import TicketStatus, normalize_ref
 from core.workflow import WorkflowError, requester_completed
-from locales import Translator, translator
+from locales import Translator
 from storage import repositories as repo
 from storage.attachments import AttachmentRejected, AttachmentTooLarge
 
-if TYPE_CHECKING:
-    from bot.handlers.routing import Handler, Request
-
-PREFIX = "lk"
-LEAVE = "lk:batal"  # the question's cancel button (never a ticket reference)
 MAX_ANSWER = 3000
 WAITING_LISTED = 20
 
 
 async def answer_button(req: Request) -> Step | None:
     """ "lk:REF": start answering that ticket's request (only the requester's own, waiting one)."""
-    data = req.msg.choice or ""
-    if data == LEAVE:
+    tap = CompletionTap.read(req.msg.choice or "")
+    if tap.leave:
         # An old message's button must not drop a request the requester is filling in now.
         return _leave(req) if req.turn.state is State.ANSWER_COMPLETION else None
-    return await _open(req, data.split(":", 1)[1] if ":" in data else "")
+    return await _open(req, tap.ref)
 
 
 async def kelengkapan(req: Request) -> Step | None:
     """`/kelengkapan [REF]`: answer a request for completion; without REF, choose the ticket."""
     if req.argument:
         return await _open(req, req.argument)
-    t = translator(req.turn.locale)
+    t = req.t
     recent = await repo.list_tickets_for_requester(
         req.conn, requester_id=req.requester_id, limit=WAITING_LISTED
     )
@@ -55,7 +49,7 @@ async def kelengkapan(req: Request) -> Step | None:
         if r.status is TicketStatus.MENUNGGU_PEMOHON and r.agency == req.desk.agency
     ]
     if not waiting:
-        return _keep(req, t("Tidak ada tiket Bapak/Ibu yang sedang menunggu kelengkapan."))
+        return keep(req, t("Tidak ada tiket Bapak/Ibu yang sedang menunggu kelengkapan."))
     if len(waiting) == 1:
         return await _open(req, waiting[0].ref)
     return Step(
@@ -65,7 +59,7 @@ async def kelengkapan(req: Request) -> Step | None:
         replies=[
             Outbound(
                 text=t("Tiket mana yang ingin Bapak/Ibu lengkapi?"),
-                choices=tuple(choice(f"{PREFIX}:{r.ref}", r.ref) for r in waiting),
+                choices=tuple(choice(CompletionTap(r.ref).pack(), r.ref) for r in waiting),
             )
         ],
     )
@@ -74,15 +68,14 @@ async def kelengkapan(req: Request) -> Step | None:
 async def answer(req: Request) -> Step | None:
     """In ANSWER_COMPLETION: the text or file is the answer; /batal leaves without answering."""
     msg = req.msg
-    t = translator(req.turn.locale)
+    t = req.t
     ref = str(req.turn.data.get("ref") or "")
     if msg.choice is not None:
         return None  # a button of another message: the requester moved on
     text = req.text
     if msg.attachment is None:
-        parsed = parse_command(text)
-        if parsed is not None:
-            return _leave(req) if parsed[0] in ("batal", "cancel") else None
+        if parse_command(text) is not None:
+            return _leave(req) if is_cancel(text) else None
         if not any(ch.isalnum() for ch in text):
             return _ask_again(req, t("Mohon kirim jawaban berupa teks atau berkas."))
     if len(text) > MAX_ANSWER:
@@ -140,7 +133,7 @@ async def answer(req: Request) -> Step | None:
         at=req.desk.now,
         actor_kind="requester",
         actor_id=None,
-        kind="requester-answered",
+        kind=EventKind.REQUESTER_ANSWERED,
         data={"text": text, "attachment_ids": ids},
     )
     # The requester hears it from the reply below, in more words than the status notice has.
@@ -163,13 +156,13 @@ async def answer(req: Request) -> Step | None:
 
 async def _open(req: Request, typed: str) -> Step:
     """Put the conversation in ANSWER_COMPLETION for the requester's own waiting ticket."""
-    t = translator(req.turn.locale)
+    t = req.t
     ref = normalize_ref(typed) or typed.strip()[:40]
     record = await repo.get_ticket_for_requester(req.conn, ref=ref, requester_id=req.requester_id)
     if record is None or record.agency != req.desk.agency:
-        return _keep(req, _not_found(ref, t))
+        return keep(req, _not_found(ref, t))
     if record.status is not TicketStatus.MENUNGGU_PEMOHON:
-        return _keep(req, _not_waiting(record.ref, t))
+        return keep(req, _not_waiting(record.ref, t))
     asked = await _officer_request(req, record.id)
     lines = []
     if asked:
@@ -181,14 +174,14 @@ async def _open(req: Request, typed: str) -> Step:
         state=State.ANSWER_COMPLETION,
         data={"ref": record.ref},
         locale=req.turn.locale,
-        replies=[Outbound(text="\n".join(lines), choices=(choice(LEAVE, t("Batal")),))],
+        replies=[Outbound(text="\n".join(lines), choices=(_leave_button(t),))],
     )
 
 
 async def _officer_request(req: Request, ticket_id: int) -> str:
     """The officer's last /lengkapi message on the ticket ("" if none is recorded)."""
     events = await repo.list_events(req.conn, ticket_id=ticket_id)
-    asked = [e for e in events if e.kind == "completion-requested"]
+    asked = [e for e in events if e.kind == EventKind.COMPLETION_REQUESTED]
     return str(asked[-1].data.get("message") or "") if asked else ""
 
 
@@ -220,7 +213,7 @@ def _not_waiting(ref: str, t: Translator) -> str:
 
 def _leave(req: Request) -> Step:
     """Stop answering; the ticket keeps waiting and the requester is told how to come back."""
-    t = translator(req.turn.locale)
+    t = req.t
     ref = str(req.turn.data.get("ref") or "") if req.turn.state is State.ANSWER_COMPLETION else ""
     if not ref:
         return _idle(req, t("Baik, tidak ada kelengkapan yang dikirim."))
@@ -235,15 +228,13 @@ def _leave(req: Request) -> Step:
 
 def _ask_again(req: Request, note: str) -> Step:
     """Stay in ANSWER_COMPLETION and repeat what is expected."""
-    t = translator(req.turn.locale)
+    t = req.t
     ref = str(req.turn.data.get("ref") or "")
     return Step(
         state=req.turn.state,
         data=req.turn.data,
         locale=req.turn.locale,
-        replies=[
-            Outbound(text=f"{note}\n\n{_question(ref, t)}", choices=(choice(LEAVE, t("Batal")),))
-        ],
+        replies=[Outbound(text=f"{note}\n\n{_question(ref, t)}", choices=(_leave_button(t),))],
     )
 
 
@@ -251,15 +242,5 @@ def _idle(req: Request, text: str) -> Step:
     return Step(state=State.IDLE, data={}, locale=req.turn.locale, replies=[Outbound(text=text)])
 
 
-def _keep(req: Request, text: str) -> Step:
-    """Answer without touching the conversation; mid-request, ask its pending question again."""
-    turn = req.turn
-    replies = [Outbound(text=text)]
-    if turn.state is not State.IDLE and turn.state not in HANDLER_STATES:
-        replies.append(intake.question_for(turn, req.ctx))
-    return Step(state=turn.state, data=turn.data, locale=turn.locale, replies=replies)
-
-
-COMMANDS: dict[str, Handler] = {"kelengkapan": kelengkapan}
-CHOICES: dict[str, Handler] = {PREFIX: answer_button}
-STATES: dict[State, Handler] = {State.ANSWER_COMPLETION: answer}
+def _leave_button(t: Translator) -> Choice:
+    return choice(CompletionTap(leave=True).pack(), t("Batal"))

@@ -1,38 +1,29 @@
-"""Commands a requester can type in any channel: /start, /layanan, /status, /batal, /bantuan,
-/bahasa (with English aliases). The engine routes every text starting with "/" here."""
+"""Requester commands: /start, /layanan, /status, /batal, /bahasa and the unknown command.
+
+Each is a dialog command: given the conversation, the dialog's context, the command's argument
+and the requester's own tickets, it answers without touching anything else, so it runs the same
+with or without a database (`bot.handlers.commands` lists them and their aliases).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.dialogs import intake
-from bot.dialogs.intake import Context, State, Step, Turn
-from bot.dialogs.messages import Outbound
-from bot.dialogs.values import format_moment
+from bot.dialogs.state import Context, Step, Turn
+from bot.handlers.base import keep_turn
+from bot.labels import format_moment, role_label, service_label, status_words, step_label
+from bot.messages import Outbound
 from core.complaints import find_service
 from core.tickets import TicketStatus, normalize_ref
 from locales import SUPPORTED, Translator, translator
+from storage import repositories as repo
 
 RECENT_TICKETS = 5
-
-COMMANDS: dict[str, str] = {
-    "start": "start",
-    "mulai": "start",
-    "layanan": "menu",
-    "menu": "menu",
-    "services": "menu",
-    "service": "menu",
-    "status": "status",
-    "cek": "status",
-    "batal": "cancel",
-    "cancel": "cancel",
-    "bantuan": "help",
-    "help": "help",
-    "bahasa": "language",
-    "language": "language",
-    "lang": "language",
-}
 
 
 class TicketView(Protocol):
@@ -74,36 +65,63 @@ class TicketLookup(Protocol):
         ...
 
 
-def parse_command(text: str) -> tuple[str, str] | None:
-    """ "/status@SomeBot ABC-1" → ("status", "ABC-1"); None when `text` is not a command."""
-    stripped = text.strip()
-    if not stripped.startswith("/") or len(stripped) < 2:
-        return None
-    head, _, rest = stripped[1:].partition(" ")
-    name = head.split("@", 1)[0].casefold()
-    return name, rest.strip()
+class RequesterTickets:
+    """/status's view of the database: only this requester's tickets."""
+
+    def __init__(self, conn: AsyncConnection, requester_id: int) -> None:
+        self._conn = conn
+        self._requester_id = requester_id
+
+    async def recent(self, limit: int) -> list[TicketView]:
+        """The requester's newest tickets."""
+        return list(
+            await repo.list_tickets_for_requester(
+                self._conn, requester_id=self._requester_id, limit=limit
+            )
+        )
+
+    async def find(self, ref: str) -> TicketView | None:
+        """The requester's ticket with this reference, else None."""
+        return await repo.get_ticket_for_requester(
+            self._conn, ref=ref, requester_id=self._requester_id
+        )
 
 
-async def handle_command(text: str, turn: Turn, ctx: Context, tickets: TicketLookup) -> Step:
-    """Answer one command; dialog commands change the state, the others keep it."""
-    parsed = parse_command(text)
+# (conversation, context, argument, the requester's tickets) → the answer
+DialogCommand = Callable[[Turn, Context, str, TicketLookup], Awaitable[Step]]
+
+
+async def start(turn: Turn, ctx: Context, _argument: str, _tickets: TicketLookup) -> Step:
+    """/start: greet and show the menu (a request in progress is dropped)."""
+    return intake.start(turn, ctx)
+
+
+async def menu(turn: Turn, ctx: Context, _argument: str, _tickets: TicketLookup) -> Step:
+    """/layanan: every service (a request in progress is dropped)."""
+    return intake.menu(turn, ctx)
+
+
+async def cancel(turn: Turn, ctx: Context, _argument: str, _tickets: TicketLookup) -> Step:
+    """/batal: drop the request in progress; nothing is filed."""
+    return intake.cancel(turn, ctx)
+
+
+async def status(turn: Turn, ctx: Context, argument: str, tickets: TicketLookup) -> Step:
+    """/status [NOMOR]: the requester's latest tickets, or one of them in detail."""
     t = translator(turn.locale)
-    name, argument = parsed if parsed else ("", "")
-    action = COMMANDS.get(name)
-    if action == "start":
-        return intake.start(turn, ctx)
-    if action == "menu":
-        return intake.menu(turn, ctx)
-    if action == "cancel":
-        return intake.cancel(turn, ctx)
-    if action == "language":
-        return _language(turn, ctx, argument)
-    if action == "help":
-        return _keep(turn, ctx, help_text(turn, ctx))
-    if action == "status":
-        if argument:
-            return _keep(turn, ctx, await _one_ticket(argument, tickets, ctx, t))
-        return _keep(turn, ctx, await _recent_tickets(tickets, ctx, t))
+    if argument:
+        return _keep(turn, ctx, await _one_ticket(argument, tickets, ctx, t))
+    return _keep(turn, ctx, await _recent_tickets(tickets, ctx, t))
+
+
+async def language(turn: Turn, ctx: Context, argument: str, _tickets: TicketLookup) -> Step:
+    """/bahasa [id|en]: switch the conversation's language, or ask which."""
+    return _language(turn, ctx, argument)
+
+
+def unknown(turn: Turn, ctx: Context, name: str) -> Step:
+    """A command nobody knows: say so, and how to see the list."""
+    t = translator(turn.locale)
     shown = "/" + name[:30] if name else "/"
     return _keep(
         turn,
@@ -116,10 +134,7 @@ async def handle_command(text: str, turn: Turn, ctx: Context, tickets: TicketLoo
 
 def _keep(turn: Turn, ctx: Context, text: str) -> Step:
     """Answer without touching the dialog; mid-dialog, ask the pending question again after."""
-    replies = [Outbound(text=text)]
-    if turn.state is not State.IDLE:
-        replies.append(intake.question_for(turn, ctx))
-    return Step(state=turn.state, data=turn.data, locale=turn.locale, replies=replies)
+    return keep_turn(turn, ctx, Outbound(text=text))
 
 
 def _language(turn: Turn, ctx: Context, argument: str) -> Step:
@@ -142,56 +157,10 @@ def _language(turn: Turn, ctx: Context, argument: str) -> Step:
     )
 
 
-def help_text(turn: Turn, ctx: Context) -> str:
-    """The list of commands, and how to reach the office."""
-    t = translator(turn.locale)
-    lines = [
-        t("Perintah yang tersedia:"),
-        t("/layanan — daftar layanan"),
-        t("/status — tiket terakhir Bapak/Ibu"),
-        t("/status NOMOR — status satu tiket"),
-        t("/batal — batalkan permohonan yang sedang diisi"),
-        t("/kelengkapan — kirim kelengkapan yang diminta petugas"),
-        t("/pengaduan — sampaikan pengaduan tentang layanan kami"),
-        t("/bahasa — ganti bahasa (Indonesia/English)"),
-        t("/bantuan — bantuan ini"),
-        "",
-        t('Bapak/Ibu juga dapat langsung mengetik kebutuhan, misalnya "internet kantor mati".'),
-    ]
-    phone = next((c for c in ctx.catalog.agency.contacts if c.kind in ("phone", "whatsapp")), None)
-    if phone is not None:
-        lines.append(
-            t("Kontak {agency}: {contact}").format(
-                agency=ctx.catalog.agency.short_name, contact=phone.value
-            )
-        )
-    return "\n".join(lines)
-
-
-def status_words(status: TicketStatus, t: Translator) -> str:
-    """A ticket status in plain words."""
-    words = {
-        TicketStatus.BARU: t("Baru diterima, menunggu ditindaklanjuti"),
-        TicketStatus.DIPROSES: t("Sedang diproses"),
-        TicketStatus.MENUNGGU_PEMOHON: t("Menunggu tanggapan Bapak/Ibu"),
-        TicketStatus.SELESAI: t("Selesai"),
-        TicketStatus.DITOLAK: t("Ditolak"),
-        TicketStatus.DIBATALKAN: t("Dibatalkan"),
-    }
-    return words.get(status, str(status))
-
-
 def _service_name(ticket: TicketView, ctx: Context, t: Translator) -> str:
     if ticket.agency != ctx.catalog.agency.code:
         return ticket.service
-    service = find_service(ctx.catalog, ticket.service)
-    if service is None:
-        return ticket.service
-    name = service.name.get(t.locale)
-    product = service.product(ticket.product)
-    if product is not None:
-        name = t("{service} ({product})").format(service=name, product=product.name.get(t.locale))
-    return name
+    return service_label(ctx.catalog, ticket.service, ticket.product, t)
 
 
 async def _one_ticket(argument: str, tickets: TicketLookup, ctx: Context, t: Translator) -> str:
@@ -232,17 +201,18 @@ async def _one_ticket(argument: str, tickets: TicketLookup, ctx: Context, t: Tra
 
 
 def _step_words(ticket: TicketView, ctx: Context, t: Translator) -> str | None:
+    """ "Kepala Dinas mendisposisikan (Kepala Dinas)": the step and who holds it."""
     if ticket.step is None or ticket.agency != ctx.catalog.agency.code:
         return None
     service = find_service(ctx.catalog, ticket.service)
     step = next((s for s in service.procedure if s.code == ticket.step), None) if service else None
     if step is None:
         return None
-    role = next(
-        (r for r in ctx.catalog.agency.roles if r.code == (ticket.assigned_role or step.role)), None
-    )
-    action = step.action.get(t.locale)
-    return f"{action} ({role.name.get(t.locale)})" if role else action
+    action = step_label(ctx.catalog, ticket.service, ticket.step, t)
+    role = ticket.assigned_role or step.role
+    if role not in {r.code for r in ctx.catalog.agency.roles}:
+        return action
+    return f"{action} ({role_label(ctx.catalog, role, t)})"
 
 
 async def _recent_tickets(tickets: TicketLookup, ctx: Context, t: Translator) -> str:

@@ -12,29 +12,27 @@ Conversation data in State.WALKIN: {"form": "walkin", "stage", "key", "service",
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
 
+from bot.callbacks import FormTap, choice
 from bot.desk import UnknownService, file_ticket
-from bot.dialogs.intake import State, Step, choice, describe_sla
-from bot.dialogs.messages import Choice, Outbound
+from bot.dialogs.state import State, Step
+from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
     example_answer,
-    format_moment,
     normalize_phone,
-    show_answer,
     validate,
 )
-from bot.handlers.complaints import WORDS, keep, simplify, typed_choice
-from bot.handlers.forms import form_tap, interruption
+from bot.handlers.base import Request, keep
+from bot.handlers.complaints import WORDS, form_words
+from bot.handlers.forms import WalkinForm, form_tap, interruption, walkin_form
+from bot.labels import describe_sla, format_moment, show_answer
+from bot.messages import Choice, Outbound
 from core.catalog.schema import FieldSpec, FieldType, Requirement, Service
 from core.workflow import overall_due
-from locales import Translator, translator
+from locales import Translator
 from storage import repositories as repo
-
-if TYPE_CHECKING:
-    from bot.handlers.routing import Handler, Request
 
 PREFIX = "wi"
 CHANNEL = "loket"
@@ -52,11 +50,10 @@ _WALKIN_WORDS: dict[str, set[str]] = {
 
 async def start(req: Request) -> Step | None:
     """`/datang`: an officer of this agency starts a walk-in request (others are refused)."""
-    t = translator(req.turn.locale)
-    officer = await req.officer()
-    if officer is None or officer.agency != req.desk.agency:
+    t = req.t
+    if await req.officer() is None:
         return keep(req, t("Maaf, perintah /datang hanya untuk petugas layanan."))
-    data: dict[str, Any] = {"form": "walkin", "key": uuid.uuid4().hex[:16]}
+    data: WalkinForm = {"form": "walkin", "key": uuid.uuid4().hex[:16]}
     return _advance(req, data, t("Permohonan datang langsung (diisi oleh petugas)."))
 
 
@@ -67,8 +64,8 @@ async def on_choice(req: Request) -> Step | None:
 
 async def on_message(req: Request) -> Step | None:
     """Text (or a file) while the walk-in form is open."""
-    t = translator(req.turn.locale)
-    data = req.turn.data
+    t = req.t
+    data = walkin_form(req.turn.data)
     interrupted, answer = interruption(req, data, ask=_ask, cancel=_cancel)
     if interrupted:
         return answer
@@ -80,16 +77,16 @@ async def on_message(req: Request) -> Step | None:
     if stage == "name":
         return _answer_name(req, text)
     if stage == "phone":
-        picked = typed_choice(text, question.choices, _WALKIN_WORDS)
+        picked = read_choice(text, question.choices, form_words(_WALKIN_WORDS))
         return await _apply(req, picked) if picked else _answer_phone(req, text)
     if stage == "field":
         service = _service(req, data)
         spec = _field(data, service) if service else None
         if spec is not None and spec.type is not FieldType.CHOICE:
             if not spec.required and simplify(text) in WORDS["skip"]:
-                return await _apply(req, f"{PREFIX}:skip")
+                return await _apply(req, FormTap(PREFIX, "skip").pack())
             return _answer_field(req, spec, text)
-    picked = typed_choice(text, question.choices, _WALKIN_WORDS)
+    picked = read_choice(text, question.choices, form_words(_WALKIN_WORDS))
     if picked is not None:
         return await _apply(req, picked)
     return _ask(req, data, t("Mohon pilih salah satu tombol yang tersedia."))
@@ -99,15 +96,15 @@ async def on_message(req: Request) -> Step | None:
 
 
 async def _apply(req: Request, picked: str) -> Step:
-    data = dict(req.turn.data)
-    action = picked.split(":", 1)[1]
+    data = walkin_form(req.turn.data)
+    action = FormTap.read(picked).action
     service = _service(req, data)
     if action == "cancel":
         return _cancel(req)
     if action == "send":
         return await _file(req)
     if action.startswith("svc:"):
-        data = {"form": "walkin", "key": data.get("key"), "service": action[4:]}
+        data = {"form": "walkin", "key": str(data.get("key") or ""), "service": action[4:]}
         return _advance(req, data)
     if action.startswith("prd:"):
         data["product"] = action[4:]
@@ -129,8 +126,8 @@ async def _apply(req: Request, picked: str) -> Step:
 
 
 def _answer_name(req: Request, text: str) -> Step:
-    t = translator(req.turn.locale)
-    data = dict(req.turn.data)
+    t = req.t
+    data = walkin_form(req.turn.data)
     name = " ".join(text.split())
     if not any(ch.isalpha() for ch in name) or len(name) > MAX_NAME:
         return _ask(
@@ -145,8 +142,8 @@ def _answer_name(req: Request, text: str) -> Step:
 
 
 def _answer_phone(req: Request, text: str) -> Step:
-    t = translator(req.turn.locale)
-    data = dict(req.turn.data)
+    t = req.t
+    data = walkin_form(req.turn.data)
     phone = normalize_phone(text)
     if phone is None:
         return _ask(req, data, t("Nomor telepon tersebut belum benar, contoh: 081234567890."))
@@ -155,8 +152,8 @@ def _answer_phone(req: Request, text: str) -> Step:
 
 
 def _answer_field(req: Request, spec: FieldSpec, text: str) -> Step:
-    t = translator(req.turn.locale)
-    data = dict(req.turn.data)
+    t = req.t
+    data = walkin_form(req.turn.data)
     try:
         value = validate(spec, text, _field_context(req), t)
     except ValueProblem as problem:
@@ -166,7 +163,7 @@ def _answer_field(req: Request, spec: FieldSpec, text: str) -> Step:
 
 
 def _cancel(req: Request) -> Step:
-    t = translator(req.turn.locale)
+    t = req.t
     return Step(
         state=State.IDLE,
         data={},
@@ -179,15 +176,15 @@ def _cancel(req: Request) -> Step:
 
 async def _file(req: Request) -> Step:
     """File the ticket for the walk-in requester, by the officer, on the offline channel."""
-    t = translator(req.turn.locale)
+    t = req.t
     desk = req.desk
-    data = req.turn.data
+    data = walkin_form(req.turn.data)
     officer = await req.officer()
-    if officer is None or officer.agency != desk.agency:
+    if officer is None:
         return _cancel(req)
     service = _service(req, data)
     if service is None:
-        return _advance(req, {"form": "walkin", "key": data.get("key")})
+        return _advance(req, {"form": "walkin", "key": str(data.get("key") or "")})
     phone = data.get("phone")
     # A requester with a phone is the same person on the next visit; without one, each visit
     # is a requester of its own (nothing else identifies them).
@@ -218,7 +215,7 @@ async def _file(req: Request) -> Step:
             by=officer.id,
         )
     except UnknownService:
-        return _advance(req, {"form": "walkin", "key": data.get("key")})
+        return _advance(req, {"form": "walkin", "key": str(data.get("key") or "")})
     zone = desk.catalog.agency.timezone
     lines = [
         t("Tiket {ref} sudah dibuat untuk {name}.").format(ref=record.ref, name=data.get("name")),
@@ -233,12 +230,12 @@ async def _file(req: Request) -> Step:
 # --- the form -------------------------------------------------------------------------------
 
 
-def _service(req: Request, data: dict[str, Any]) -> Service | None:
+def _service(req: Request, data: WalkinForm) -> Service | None:
     code = data.get("service")
     return req.desk.catalog.service(code) if code else None
 
 
-def _field(data: dict[str, Any], service: Service | None) -> FieldSpec | None:
+def _field(data: WalkinForm, service: Service | None) -> FieldSpec | None:
     if service is None:
         return None
     return next(
@@ -246,7 +243,7 @@ def _field(data: dict[str, Any], service: Service | None) -> FieldSpec | None:
     )
 
 
-def _requirement(data: dict[str, Any], service: Service | None) -> Requirement | None:
+def _requirement(data: WalkinForm, service: Service | None) -> Requirement | None:
     if service is None:
         return None
     return next(
@@ -255,9 +252,9 @@ def _requirement(data: dict[str, Any], service: Service | None) -> Requirement |
     )
 
 
-def _pending(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
+def _pending(data: WalkinForm, service: Service | None) -> WalkinForm:
     """The data with "stage" (and "field"/"doc") set to the first thing still missing."""
-    data = {k: v for k, v in data.items() if k not in ("stage", "field", "doc")}
+    data = walkin_form({k: v for k, v in data.items() if k not in ("stage", "field", "doc")})
     if service is None:
         return {**data, "stage": "service"}
     product = data.get("product")
@@ -285,25 +282,25 @@ def _pending(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
     return {**data, "stage": "confirm"}
 
 
-def _advance(req: Request, data: dict[str, Any], note: str | None = None) -> Step:
+def _advance(req: Request, data: WalkinForm, note: str | None = None) -> Step:
     return _ask(req, _pending(data, _service(req, data)), note)
 
 
-def _ask(req: Request, data: dict[str, Any], note: str | None = None) -> Step:
+def _ask(req: Request, data: WalkinForm, note: str | None = None) -> Step:
     question = _question(req, data)
     text = f"{note}\n\n{question.text}" if note else question.text
     return Step(
         state=State.WALKIN,
-        data=data,
+        data=dict(data),
         locale=req.turn.locale,
         replies=[Outbound(text=text, choices=question.choices)],
     )
 
 
-def _question(req: Request, data: dict[str, Any]) -> Outbound:
+def _question(req: Request, data: WalkinForm) -> Outbound:
     """The question the walk-in form is waiting on."""
-    t = translator(req.turn.locale)
-    cancel = choice(f"{PREFIX}:cancel", t("Batal"))
+    t = req.t
+    cancel = choice(FormTap(PREFIX, "cancel").pack(), t("Batal"))
     service = _service(req, data)
     stage = data.get("stage")
     if service is None or stage == "service":
@@ -311,7 +308,10 @@ def _question(req: Request, data: dict[str, Any]) -> Outbound:
             text=t("Layanan apa yang dimohon?"),
             choices=(
                 *(
-                    choice(f"{PREFIX}:svc:{s.code}", (s.short_name or s.name).get(t.locale))
+                    choice(
+                        FormTap(PREFIX, f"svc:{s.code}").pack(),
+                        (s.short_name or s.name).get(t.locale),
+                    )
                     for s in req.desk.catalog.services
                 ),
                 cancel,
@@ -322,7 +322,10 @@ def _question(req: Request, data: dict[str, Any]) -> Outbound:
         return Outbound(
             text=t("Jenis permohonan {service} yang mana?").format(service=label),
             choices=(
-                *(choice(f"{PREFIX}:prd:{p.code}", p.name.get(t.locale)) for p in service.products),
+                *(
+                    choice(FormTap(PREFIX, f"prd:{p.code}").pack(), p.name.get(t.locale))
+                    for p in service.products
+                ),
                 cancel,
             ),
         )
@@ -331,7 +334,7 @@ def _question(req: Request, data: dict[str, Any]) -> Outbound:
     if stage == "phone":
         return Outbound(
             text=t("Nomor telepon/WhatsApp pemohon? (Boleh dilewati.)"),
-            choices=(choice(f"{PREFIX}:skip", t("Lewati")), cancel),
+            choices=(choice(FormTap(PREFIX, "skip").pack(), t("Lewati")), cancel),
         )
     if stage == "field":
         spec = _field(data, service)
@@ -345,8 +348,8 @@ def _question(req: Request, data: dict[str, Any]) -> Outbound:
                     document=requirement.name.get(t.locale)
                 ),
                 choices=(
-                    choice(f"{PREFIX}:doc:yes", t("Sudah diterima")),
-                    choice(f"{PREFIX}:doc:no", t("Belum ada")),
+                    choice(FormTap(PREFIX, "doc:yes").pack(), t("Sudah diterima")),
+                    choice(FormTap(PREFIX, "doc:no").pack(), t("Belum ada")),
                     cancel,
                 ),
             )
@@ -361,15 +364,17 @@ def _field_question(req: Request, spec: FieldSpec, cancel: Choice, t: Translator
         example = spec.example
     if example:
         lines.append(t("Contoh: {example}").format(example=example))
-    choices = [choice(f"{PREFIX}:fld:{c.code}", c.label.get(t.locale)) for c in spec.choices]
+    choices = [
+        choice(FormTap(PREFIX, f"fld:{c.code}").pack(), c.label.get(t.locale)) for c in spec.choices
+    ]
     if not spec.required:
         lines.append(t("(Boleh dilewati.)"))
-        choices.append(choice(f"{PREFIX}:skip", t("Lewati")))
+        choices.append(choice(FormTap(PREFIX, "skip").pack(), t("Lewati")))
     return Outbound(text="\n".join(lines), choices=(*choices, cancel))
 
 
 def _summary(
-    req: Request, data: dict[str, Any], service: Service, cancel: Choice, t: Translator
+    req: Request, data: WalkinForm, service: Service, cancel: Choice, t: Translator
 ) -> Outbound:
     product_code = data.get("product")
     product = service.product(product_code)
@@ -402,13 +407,10 @@ def _summary(
         )
     )
     lines += ["", t("Kirim permohonan ini?")]
-    return Outbound(text="\n".join(lines), choices=(choice(f"{PREFIX}:send", t("Kirim")), cancel))
+    return Outbound(
+        text="\n".join(lines), choices=(choice(FormTap(PREFIX, "send").pack(), t("Kirim")), cancel)
+    )
 
 
 def _field_context(req: Request) -> FieldContext:
     return FieldContext(now=req.desk.now, zone=req.desk.calendar.zone)
-
-
-COMMANDS: dict[str, Handler] = {"datang": start, "walkin": start}
-CHOICES: dict[str, Handler] = {PREFIX: on_choice}
-STATES: dict[State, Handler] = {State.WALKIN: on_message}

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from telegram import CallbackQuery, Message, Update, User
 
-from bot.dialogs.messages import Inbound, InboundAttachment
+from bot.messages import Inbound, InboundAttachment
 from bot.telegram.render import MAX_CALLBACK_DATA
 
 CHANNEL = "telegram"

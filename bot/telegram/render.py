@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogs.messages import Choice
+from bot.messages import Choice
 
 log = logging.getLogger(__name__)
 

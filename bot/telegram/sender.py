@@ -11,7 +11,7 @@ from telegram import Bot, InputFile
 from telegram import error as tg_error
 
 from bot.delivery import PermanentFailure, RetryAfter
-from bot.dialogs.messages import Outbound
+from bot.messages import Outbound
 from bot.telegram.render import keyboard, split_text
 
 

@@ -14,18 +14,18 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Message, Update
 from telegram import error as tg_error
 
 from bot import metrics
-from bot.dialogs.messages import Outbound
-from bot.pipeline import DurableWriteError, Pipeline, utcnow
+from bot.messages import Outbound
+from bot.pipeline import DurableWriteError, Pipeline
 from bot.telegram.adapter import CHANNEL, Origin, Unprocessable, origin_of, to_inbound
 from bot.telegram.files import FetchFailed, FileFetcher, FileTooLarge
+from core.clock import utcnow
 from locales import Translate, translator
 from storage import repositories as repo
-from storage.db import Database
+from storage.db import STORAGE_FAILURES, Database
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class TelegramService:
                     payload=Outbound(text=notice(translator(locale))).to_payload(),
                     at=now,
                 )
-        except (SQLAlchemyError, OSError) as exc:
+        except STORAGE_FAILURES as exc:
             metrics.count_error(CHANNEL, "storage")
             raise DurableWriteError(type(exc).__name__) from exc
         await self.pipeline.deliver(CHANNEL, [outbox_id] if outbox_id is not None else [])

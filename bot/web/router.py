@@ -25,12 +25,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bot.deps import Channel, Runtime, RuntimeDep
-from bot.dialogs.messages import Inbound, InboundAttachment, Outbound, OutboundDocument
+from bot.messages import Inbound, InboundAttachment, Outbound, OutboundDocument
 from bot.pipeline import DurableWriteError
 from bot.web import mailbox
 from bot.web.session import (
@@ -41,6 +40,7 @@ from bot.web.session import (
     session_secret,
 )
 from locales import Translate, normalize, translator
+from storage.db import STORAGE_FAILURES
 from storage.repositories import OutboxRecord
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ async def _collect(
             cursor = None
             if after is None:
                 cursor = await mailbox.last_message_id(conn, recipient=session.id)
-    except (SQLAlchemyError, OSError):
+    except STORAGE_FAILURES:
         # The page retries; a message already handled comes back as a duplicate, not twice.
         raise _busy(t) from None
     return [_render(row) for row in rows], cursor
@@ -453,7 +453,7 @@ async def document(
         try:
             async with runtime.db.transaction() as conn:
                 row = await mailbox.get_message(conn, recipient=session.id, id=wanted)
-        except (SQLAlchemyError, OSError):
+        except STORAGE_FAILURES:
             return _error(_busy(t).message, 503)
     document = _document_of(row)
     if document is None:

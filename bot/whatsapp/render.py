@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
+from bot.messages import Choice, Outbound, OutboundDocument
 from bot.whatsapp import text as wtext
 from locales import _
 

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from bot.delivery import PermanentFailure, RetryAfter
-from bot.dialogs.messages import Outbound
+from bot.messages import Outbound
 from bot.whatsapp import render as wrender
 from core.settings import Settings
 from locales import use_locale

@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 
 import httpx
 from babel.numbers import format_decimal
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
-from bot.dialogs.messages import Inbound, InboundAttachment, Outbound
+from bot.messages import Inbound, InboundAttachment, Outbound
 from bot.pipeline import DurableWriteError, Pipeline
 from bot.whatsapp import media as wmedia
 from bot.whatsapp import render as wrender
@@ -30,7 +29,7 @@ from bot.whatsapp.payload import MEDIA_KINDS, SILENT_KINDS, Batch, WaMessage, Wa
 from core.settings import Settings
 from locales import Translator, normalize, translator
 from storage import repositories as repo
-from storage.db import Database
+from storage.db import STORAGE_FAILURES, Database
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ async def handle_batch(ctx: WebhookContext, batch: Batch) -> None:
                 await handle_message(ctx, event)
         except DurableWriteError:
             raise
-        except (SQLAlchemyError, OSError) as exc:
+        except STORAGE_FAILURES as exc:
             metrics.count_error(CHANNEL, "storage")
             raise DurableWriteError(type(exc).__name__) from exc
         except Exception as exc:
@@ -168,7 +167,7 @@ async def reply_directly(ctx: WebhookContext, message: WaMessage, reply: Reply) 
     try:
         async with ctx.db.transaction() as conn:
             outbox_id = await _record_and_queue(conn, ctx, message, reply, now)
-    except (SQLAlchemyError, OSError) as exc:
+    except STORAGE_FAILURES as exc:
         metrics.count_error(CHANNEL, "storage")
         raise DurableWriteError(type(exc).__name__) from exc
     if outbox_id is not None:
@@ -227,7 +226,7 @@ async def _reply_with_more(ctx: WebhookContext, message: WaMessage, digest: str)
                 return Outbound(text=t("Pilihan lainnya:"), choices=tuple(rest))
 
             outbox_id = await _record_and_queue(conn, ctx, message, reply, now)
-    except (SQLAlchemyError, OSError) as exc:
+    except STORAGE_FAILURES as exc:
         metrics.count_error(CHANNEL, "storage")
         raise DurableWriteError(type(exc).__name__) from exc
     if outbox_id is not None:

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from sqlalchemy import select
 
-from bot.dialogs.messages import Outbound, OutboundDocument
+from bot.messages import Outbound, OutboundDocument
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import attachments, conversations

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.deps import Channel, PipelineDep, Runtime
-from bot.dialogs.messages import Inbound, Outbound
+from bot.messages import Inbound, Outbound
 from bot.server import Job, create_app, default_jobs
 from core.settings import Settings
 

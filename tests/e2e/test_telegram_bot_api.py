@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import PermanentFailure, RetryAfter
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
+from bot.messages import Choice, Outbound, OutboundDocument
 from bot.telegram.channel import make_bot, webhook_secret
 from bot.telegram.sender import TelegramSender
 from storage.db import Database

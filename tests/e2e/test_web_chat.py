@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from bot.dialogs.messages import Outbound, OutboundDocument
+from bot.messages import Outbound, OutboundDocument
 from bot.pipeline import DurableWriteError
 from bot.server import create_app
 from bot.web.router import channel as web_channel

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from bot.dialogs.messages import Choice, Outbound
+from bot.messages import Choice, Outbound
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import attachments, inbox, outbox, tickets

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bot.dialogs.engine import DialogEngine
+from bot.engine import DialogEngine
 from core.sla.duration import parse_sla
 from storage import repositories as repo
 from storage.db import Database

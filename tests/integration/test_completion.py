@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.desk import commit_transition, workflow_ticket
-from bot.dialogs.engine import DialogEngine
+from bot.engine import DialogEngine
 from core.workflow import request_completion
 from storage import repositories as repo
 from storage.db import Database

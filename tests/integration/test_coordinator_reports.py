@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.delivery import PermanentFailure, deliver_pending
-from bot.dialogs.messages import Outbound
+from bot.messages import Outbound
 from bot.sweeps import report_failures, send_daily_digest
 from core.workflow import (
     BERITA_ACARA_FIELDS,

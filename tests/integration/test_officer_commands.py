@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.desk import file_ticket
-from bot.dialogs.engine import DialogEngine, HandleResult
+from bot.engine import DialogEngine, HandleResult
 from core.officers import hash_invite_code
 from storage import repositories as repo
 from storage.db import Database

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 
 from bot import metrics
 from bot.delivery import RetryAfter
-from bot.dialogs.engine import DialogEngine
-from bot.dialogs.messages import Inbound, Outbound
+from bot.engine import DialogEngine
+from bot.messages import Inbound, Outbound
 from bot.pipeline import CountingSender, DurableWriteError, Pipeline
 from core.settings import Settings
 from storage.db import Database

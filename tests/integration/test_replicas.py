@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery import deliver_pending
-from bot.dialogs.messages import Outbound
+from bot.messages import Outbound
 from bot.sweeps import report_failures, send_daily_digest, sweep_alerts
 from storage import repositories as repo
 from storage.db import Database

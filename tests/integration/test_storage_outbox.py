@@ -14,7 +14,7 @@ from bot.delivery import (
     backoff,
     deliver_pending,
 )
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
+from bot.messages import Choice, Outbound, OutboundDocument
 from storage import repositories as repo
 from storage.db import Database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.dialogs.engine import DialogEngine
+from bot.engine import DialogEngine
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import channel_identities, outbox, tickets

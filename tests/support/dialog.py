@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.dialogs.engine import DialogEngine, HandleResult
-from bot.dialogs.messages import Inbound, InboundAttachment
+from bot.engine import DialogEngine, HandleResult
+from bot.messages import Inbound, InboundAttachment
 from core.catalog.schema import FieldType
 from core.settings import Settings
 from storage import repositories as repo

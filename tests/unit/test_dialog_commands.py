@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.dialogs.intake import Context, State, Step, Turn
-from bot.handlers.requester import handle_command, parse_command
+from bot.dialogs.state import Context, State, Step, Turn
+from bot.handlers.base import parse_command
+from bot.handlers.commands import handle_command
 from core.catalog.loader import load_catalog
 from core.sla.calendar import calendar_for
 from core.tickets import TicketStatus, normalize_ref

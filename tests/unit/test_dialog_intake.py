@@ -10,16 +10,8 @@ from typing import Any
 import pytest
 
 from bot.dialogs import intake
-from bot.dialogs.intake import (
-    Context,
-    FileTicket,
-    State,
-    Step,
-    StoredUpload,
-    Turn,
-    UploadProblem,
-)
-from bot.dialogs.messages import Inbound, InboundAttachment, Outbound
+from bot.dialogs.state import Context, FileTicket, State, Step, StoredUpload, Turn, UploadProblem
+from bot.messages import Inbound, InboundAttachment, Outbound
 from core.catalog.loader import available_agencies, load_catalog
 from core.catalog.matching import Match, MatchResult, matcher_for
 from core.catalog.schema import Catalog, FieldType

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
+from bot.messages import Choice, Outbound, OutboundDocument
 from bot.whatsapp import render
 from bot.whatsapp.text import fit, split, units
 from tests.fakes.graph_api import choice_ids, choice_titles, readable_text

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.delivery import PermanentFailure, RetryAfter
-from bot.dialogs.messages import Choice, Outbound, OutboundDocument
+from bot.messages import Choice, Outbound, OutboundDocument
 from bot.whatsapp import media
 from bot.whatsapp.sender import Contact, TransientSendError, WhatsAppSender
 from core.settings import Settings

@@ -13,44 +13,40 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.desk import Desk, file_ticket
+from bot import outbox_keys
+from bot.desk import file_ticket
 from bot.dialogs import intake
-from bot.dialogs.intake import (
-    HANDLER_STATES,
+from bot.dialogs.state import (
     Context,
+    FileTicket,
     State,
     Step,
     StoredUpload,
     Turn,
     UploadProblem,
 )
-from bot.dialogs.messages import Inbound, Outbound
-from bot.handlers.requester import TicketView, handle_command
-from bot.handlers.routing import Request, route
+from bot.handlers.base import Request
+from bot.handlers.commands import route
+from bot.messages import Inbound, Outbound
+from bot.office import Desk
 from core.catalog.loader import load_catalog
 from core.catalog.matching import matcher_for
 from core.catalog.schema import Catalog
+from core.clock import utcnow
 from core.settings import Settings
 from core.sla.calendar import WorkingCalendar, calendar_for
 from locales import normalize, translator
 from storage import repositories as repo
 from storage.attachments import AttachmentRejected, AttachmentStore, AttachmentTooLarge
-from storage.db import Database
+from storage.db import Database, can_retry
 
 log = logging.getLogger(__name__)
 
 _STATES = frozenset(state.value for state in State)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -58,39 +54,6 @@ class HandleResult:
     duplicate: bool
     replies: list[Outbound] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
-
-
-class _RequesterTickets:
-    """/status's view of the database: only this requester's tickets."""
-
-    def __init__(self, conn: AsyncConnection, requester_id: int) -> None:
-        self._conn = conn
-        self._requester_id = requester_id
-
-    async def recent(self, limit: int) -> list[TicketView]:
-        """The requester's newest tickets."""
-        return list(
-            await repo.list_tickets_for_requester(
-                self._conn, requester_id=self._requester_id, limit=limit
-            )
-        )
-
-    async def find(self, ref: str) -> TicketView | None:
-        """The requester's ticket with this reference, else None."""
-        return await repo.get_ticket_for_requester(
-            self._conn, ref=ref, requester_id=self._requester_id
-        )
-
-
-# Failures of the durable write itself (lost connection, locked database, deadlock, a race on a
-# unique key, a full disk); a retry of the same update can succeed.
-STORAGE_FAILURES: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    IntegrityError,
-    PoolTimeout,
-    OSError,
-)
 
 
 class DialogEngine:
@@ -123,11 +86,12 @@ class DialogEngine:
         try:
             async with self.db.transaction() as conn:
                 return await self._handle(conn, msg, now)
-        except STORAGE_FAILURES:
-            # Nothing was recorded (not even the inbox row): the channel answers non-2xx and the
-            # platform delivers the update again, instead of the user being asked to resend.
-            raise
         except Exception as exc:
+            if can_retry(exc):
+                # Nothing was recorded (not even the inbox row): the channel answers non-2xx and
+                # the platform delivers the update again, instead of the user being asked to
+                # resend.
+                raise
             # Texts of exceptions may quote the message or bound SQL parameters: log frames only.
             log.error(
                 "dialog failed on %s (%s); rolled back\n%s",
@@ -167,9 +131,9 @@ class DialogEngine:
         step = await self._run(conn, msg, turn, ctx, requester_id, desk)
         replies = list(step.replies)
         for ticket in step.effects:
-            ref = await self._file(conn, msg, ticket, requester_id, desk)
+            filed, ref = await self._file(conn, msg, ticket, requester_id, desk)
             replies += intake.filed_replies(
-                ticket, ref, Turn(step.state, step.data, step.locale), ctx
+                filed, ref, Turn(step.state, step.data, step.locale), ctx
             )
         await repo.save_conversation(
             conn,
@@ -223,15 +187,7 @@ class DialogEngine:
             turn=turn,
             requester_id=requester_id,
         )
-        routed = await route(request)
-        if routed is not None:
-            return routed
-        if turn.state in HANDLER_STATES:
-            turn = Turn(State.IDLE, {}, turn.locale)
-        text = (msg.text or "").strip()
-        if msg.choice is None and msg.attachment is None and text.startswith("/"):
-            return await handle_command(text, turn, ctx, _RequesterTickets(conn, requester_id))
-        return intake.step(turn, msg, ctx)
+        return await route(request)
 
     async def _store_upload(
         self, conn: AsyncConnection, msg: Inbound, turn: Turn, now: datetime
@@ -260,11 +216,12 @@ class DialogEngine:
         self,
         conn: AsyncConnection,
         msg: Inbound,
-        ticket: intake.FileTicket,
+        ticket: FileTicket,
         requester_id: int,
         desk: Desk,
-    ) -> str:
-        """Create the ticket at its procedure's first step and link its files; returns the ref."""
+    ) -> tuple[FileTicket, str]:
+        """Create the ticket at its procedure's first step and link its files; the request as
+        stored (its times are what the requester is told) and the ticket's ref."""
         created = await file_ticket(
             conn,
             desk=desk,
@@ -277,18 +234,26 @@ class DialogEngine:
             chat_id=msg.chat_id,
             attachment_ids=ticket.attachment_ids,
         )
-        return created.ref
+        stored = ticket.stored_as(
+            start=created.start_at,
+            target=created.target_at,
+            due=created.due_at,
+            step=created.step,
+            role=created.assigned_role,
+            step_due=created.step_due_at,
+        )
+        return stored, created.ref
 
     async def _enqueue(
         self, conn: AsyncConnection, msg: Inbound, replies: list[Outbound], now: datetime
     ) -> list[int]:
         """Queue the replies in order; a redelivered update cannot queue them twice."""
-        base = f"reply:{msg.channel}:{msg.update_id or uuid.uuid4().hex}"
+        update = msg.update_id or uuid.uuid4().hex
         ids: list[int] = []
         for index, reply in enumerate(replies):
             queued = await repo.enqueue(
                 conn,
-                key=f"{base}:{index}",
+                key=outbox_keys.reply(msg.channel, update, index),
                 channel=msg.channel,
                 recipient=msg.chat_id,
                 payload=reply.to_payload(),

@@ -1,0 +1,147 @@
+"""The dialog's shared types: where a conversation is (`State`, `Turn`), what the engine hands
+in (`Context`, uploads, the matcher's answer) and what a dialog step or a handler hands back
+(`Step`, with its `FileTicket` effect).
+
+Kept apart from the intake dialog so that handlers and the engine can speak of conversations
+without importing the dialog's logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from bot.messages import Outbound
+from core.catalog.schema import Catalog
+from core.sla.calendar import SlaTimes, WorkingCalendar
+
+
+class State(StrEnum):
+    """Where the conversation is; stored in the database, so never rename the values."""
+
+    IDLE = "idle"  # nothing in progress
+    CONFIRM_SERVICE = "confirm_service"  # "Maksud Bapak/Ibu layanan X?"
+    CHOOSE_SERVICE = "choose_service"  # the menu, or a few suggestions
+    CHOOSE_PRODUCT = "choose_product"
+    ASK_FIELD = "ask_field"  # data["field"] is being asked
+    ASK_DOCUMENT = "ask_document"  # data["doc"] is being asked (upload)
+    ASK_SRIKANDI = "ask_srikandi"  # data["doc"] as a SRIKANDI letter number
+    CONFIRM = "confirm"  # the summary: Kirim / Ubah / Batal
+    CHOOSE_EDIT = "choose_edit"  # which answer to change
+    # Owned by bot.handlers (the engine routes them there, never to `step`):
+    OFFICER_FORM = "officer_form"  # an officer answering a form (data["form"]), e.g. /selesai
+    ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
+    COMPLAINT = "complaint"  # a requester filing a complaint (/pengaduan)
+    WALKIN = "walkin"  # an officer filing a walk-in requester's request (/datang)
+
+
+# States whose messages a handler's form takes (bot.handlers.commands.route); the intake dialog
+# never sees them.
+HANDLER_STATES = frozenset(
+    {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
+)
+
+
+# --- what the engine hands in ---------------------------------------------------------------
+
+
+class MatchLike(Protocol):
+    """One candidate of core.catalog.matching (service and product codes)."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def product(self) -> str | None: ...
+
+
+class MatchResultLike(Protocol):
+    """core.catalog.matching.MatchResult, as far as the dialog reads it."""
+
+    @property
+    def confident(self) -> bool: ...
+    @property
+    def matches(self) -> Sequence[MatchLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """A file the engine already stored for the document being asked."""
+
+    attachment_id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadProblem:
+    """A file the engine refused to store."""
+
+    reason: Literal["too_large", "rejected"]
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    catalog: Catalog
+    calendar: WorkingCalendar
+    now: datetime  # aware
+    match: Callable[[str], MatchResultLike] | None = None
+    upload: StoredUpload | UploadProblem | None = None
+    first_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The conversation as loaded: state, JSON data and language."""
+
+    state: State = State.IDLE
+    data: dict[str, Any] = field(default_factory=dict)
+    locale: str = "id"
+
+
+@dataclass(frozen=True)
+class FileTicket:
+    """Effect: create the ticket (and link its attachments) in the engine's transaction."""
+
+    service: str
+    product: str | None
+    fields: dict[str, Any]
+    requirements: dict[str, Any]
+    attachment_ids: list[int]
+    submitted_at: datetime
+    sla: SlaTimes
+    step: str
+    role: str
+    step_due: datetime
+
+    def stored_as(
+        self,
+        *,
+        start: datetime,
+        target: datetime | None,
+        due: datetime,
+        step: str | None,
+        role: str | None,
+        step_due: datetime | None,
+    ) -> FileTicket:
+        """This request with the times and step its stored ticket has (what the requester is
+        told), so the confirmation never recomputes them."""
+        return replace(
+            self,
+            sla=SlaTimes(start=start, target=target, due=due),
+            step=step or self.step,
+            role=role or self.role,
+            step_due=step_due or self.step_due,
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    state: State
+    data: dict[str, Any]
+    locale: str
+    replies: list[Outbound]
+    effects: list[FileTicket] = field(default_factory=list)

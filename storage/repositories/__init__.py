@@ -1,0 +1,141 @@
+"""Every read and write the application makes, as keyword-only functions on a Core connection.
+
+Each function takes the `AsyncConnection` yielded by `Database.transaction()` as its first
+argument and never commits: the caller's `transaction()` block is the unit of work, so the hot
+path (dedupe, load state, save state, ticket, outbox) is one transaction of a few statements.
+Results are small frozen dataclasses, never ORM instances. All datetimes must be timezone-aware;
+they come back as aware UTC.
+
+One module per table group (inbox, requesters, conversations, tickets, attachments, outbox,
+officers); callers use this package's names (`from storage import repositories as repo`).
+"""
+
+from __future__ import annotations
+
+from storage.repositories._rows import (
+    TicketRecord,
+    insert_for,
+)
+from storage.repositories.attachments import (
+    AttachmentRecord,
+    get_attachment,
+    link_attachments,
+    save_attachment,
+)
+from storage.repositories.conversations import (
+    ConversationRecord,
+    load_conversation,
+    save_conversation,
+)
+from storage.repositories.inbox import (
+    get_last_inbound_at,
+    record_inbound,
+)
+from storage.repositories.officers import (
+    IdentityTaken,
+    OfficerIdentity,
+    OfficerRecord,
+    add_officer,
+    alerts_sent,
+    bind_officer_identity,
+    create_invite,
+    get_officer,
+    list_officers,
+    officer_for_identity,
+    officer_identities,
+    officer_roles,
+    officers_with_role,
+    record_alert,
+    redeem_invite,
+    remove_officer,
+    set_next_alert_at,
+    set_roles,
+    tickets_due_for_alert,
+)
+from storage.repositories.outbox import (
+    DEFAULT_LEASE,
+    OUTBOX_FAILED,
+    OUTBOX_HELD,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    OutboxRecord,
+    claim_outbox,
+    enqueue,
+    get_outbox,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    recent_outbox_payloads,
+)
+from storage.repositories.requesters import (
+    get_or_create_requester,
+)
+from storage.repositories.tickets import (
+    EventRecord,
+    add_event,
+    create_ticket,
+    get_ticket,
+    get_ticket_by_id,
+    get_ticket_for_requester,
+    list_events,
+    list_tickets_for_requester,
+    lock_ticket,
+    update_ticket_workflow,
+)
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "OUTBOX_FAILED",
+    "OUTBOX_HELD",
+    "OUTBOX_PENDING",
+    "OUTBOX_SENT",
+    "AttachmentRecord",
+    "ConversationRecord",
+    "EventRecord",
+    "IdentityTaken",
+    "OfficerIdentity",
+    "OfficerRecord",
+    "OutboxRecord",
+    "TicketRecord",
+    "add_event",
+    "add_officer",
+    "alerts_sent",
+    "bind_officer_identity",
+    "claim_outbox",
+    "create_invite",
+    "create_ticket",
+    "enqueue",
+    "get_attachment",
+    "get_last_inbound_at",
+    "get_officer",
+    "get_or_create_requester",
+    "get_outbox",
+    "get_ticket",
+    "get_ticket_by_id",
+    "get_ticket_for_requester",
+    "insert_for",
+    "link_attachments",
+    "list_events",
+    "list_officers",
+    "list_tickets_for_requester",
+    "load_conversation",
+    "lock_ticket",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "officer_for_identity",
+    "officer_identities",
+    "officer_roles",
+    "officers_with_role",
+    "recent_outbox_payloads",
+    "record_alert",
+    "record_inbound",
+    "redeem_invite",
+    "remove_officer",
+    "save_attachment",
+    "save_conversation",
+    "set_next_alert_at",
+    "set_roles",
+    "tickets_due_for_alert",
+    "update_ticket_workflow",
+]

@@ -1,0 +1,50 @@
+"""Requesters and the channel identities (chats) they are reached on, created on first contact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import channel_identities, requesters
+from storage.repositories._rows import insert_for
+
+
+async def get_or_create_requester(
+    conn: AsyncConnection,
+    *,
+    channel: str,
+    external_id: str,
+    display_name: str | None,
+    at: datetime,
+    locale: str = "id",
+) -> int:
+    """The requester behind a channel identity (created on first contact).
+
+    Also stamps `last_inbound_at` (WhatsApp's 24-hour window).
+    """
+    # One upsert in the common case; its row lock also stops two replicas creating two requesters.
+    upsert = insert_for(conn, channel_identities).values(
+        channel=channel, external_id=external_id, last_inbound_at=at
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["channel", "external_id"],
+        set_={"last_inbound_at": upsert.excluded.last_inbound_at},
+    ).returning(channel_identities.c.id, channel_identities.c.requester_id)
+    identity_id, requester_id = (await conn.execute(upsert)).one()
+    if requester_id is not None:
+        return int(requester_id)
+    new_id = (
+        await conn.execute(
+            requesters.insert()
+            .values(display_name=display_name, locale=locale, created_at=at)
+            .returning(requesters.c.id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        update(channel_identities)
+        .where(channel_identities.c.id == identity_id)
+        .values(requester_id=new_id)
+    )
+    return int(new_id)
