@@ -33,7 +33,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check bot core storage locales tests benchmarks
-	$(BIN)/mypy bot core storage locales
+	$(BIN)/mypy bot core storage locales tests
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix bot core storage locales tests benchmarks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import catalog, chat, db, match, officers, serve, sla
+from bot.cli import catalog, chat, commands, db, match, officers, serve, sla
 
 app = typer.Typer(
     help="servicedesk: layanan service desk berbasis chat untuk Diskominfo.",
@@ -18,4 +18,5 @@ app.add_typer(sla.app, name="sla", help="Perhitungan SLA hari kerja.")
 app.add_typer(db.app, name="db", help="Migrasi basis data.")
 app.add_typer(officers.app, name="officers", help="Petugas instansi dan perannya.")
 app.command("chat", help="Obrolan di terminal dengan bot.")(chat.chat)
+app.command("commands", help="Daftar perintah chat (dari tabel perintah).")(commands.commands)
 app.command("serve", help="Jalankan server (Telegram, WhatsApp, web chat).")(serve.serve)

@@ -362,12 +362,18 @@ def markdown_lists() -> str:
         lines.append(title)
         lines.append("")
         for command in COMMANDS:
-            if command.audience in audiences:
-                usage = command.usage(t) if command.usage else f"/{command.name}"
-                for line in usage.split("\n"):
-                    aliases = ", ".join(f"/{a}" for a in command.aliases)
-                    lines.append(f"- `{line}`" + (f" (also {aliases})" if aliases else ""))
-                    aliases = ""
+            if command.audience not in audiences:
+                continue
+            if command.usage is not None:
+                usage = command.usage(t)
+            elif command.menu is not None:
+                usage = f"/{command.name} — {command.menu(t).lower()}"
+            else:
+                usage = f"/{command.name}"
+            aliases = ", ".join(f"/{a}" for a in command.aliases)
+            for index, line in enumerate(usage.split("\n")):
+                also = f" (also {aliases})" if aliases and index == 0 else ""
+                lines.append(f"- `{line}`{also}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

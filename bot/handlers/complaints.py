@@ -10,9 +10,7 @@ Conversation data in State.COMPLAINT: {"stage", "about", "text", "contact"}.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from bot import notify, outbox_keys
 from bot.callbacks import ClassTap, FormTap, choice
@@ -21,7 +19,14 @@ from bot.dialogs.state import State, Step
 from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import FieldContext, ValueProblem, normalize_phone, validate
 from bot.handlers.base import Request, idle, keep
-from bot.handlers.forms import ComplaintForm, complaint_form, form_tap, interruption
+from bot.handlers.forms import (
+    WORDS,
+    ComplaintForm,
+    complaint_form,
+    form_tap,
+    form_words,
+    interruption,
+)
 from bot.labels import describe_sla, format_moment
 from bot.messages import Outbound
 from core.catalog.schema import Catalog, ComplaintClass, FieldSpec, FieldType, LText
@@ -50,18 +55,6 @@ MAX_CONTACT = 120
 _EMAIL = FieldSpec(
     code="email", label=LText({"id": "Email"}), prompt=LText({"id": "Email"}), type=FieldType.EMAIL
 )
-
-
-WORDS: dict[str, set[str]] = {
-    "send": {"kirim", "ya", "iya", "ok", "oke", "yes", "send", "setuju", "lanjut"},
-    "cancel": {"batal", "batalkan", "cancel"},
-    "skip": {"lewati", "lewat", "skip", "tidak ada", "tidak", "-"},
-}
-
-
-def form_words(words: Mapping[str, set[str]]) -> Any:
-    """Words for a form's buttons, keyed by the button's action ("send" for "pg:send")."""
-    return lambda data: words.get(FormTap.read(data).action, set())
 
 
 # --- filing a complaint ---------------------------------------------------------------------

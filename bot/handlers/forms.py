@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, TypedDict, cast
 
+from bot.callbacks import FormTap
 from bot.dialogs.state import State, Step
+from bot.dialogs.typed import Words
 from bot.handlers.base import Request, is_cancel, parse_command
 from bot.messages import Outbound
 
@@ -88,6 +90,19 @@ def berita_acara_form(data: Mapping[str, Any]) -> BeritaAcaraForm:
 def disposition_form(data: Mapping[str, Any]) -> DispositionForm:
     """The stored conversation data as a pending disposition."""
     return cast(DispositionForm, dict(data))
+
+
+# Words for the forms' own buttons, keyed by the button's action ("send" for "pg:send").
+WORDS: dict[str, set[str]] = {
+    "send": {"kirim", "ya", "iya", "ok", "oke", "yes", "send", "setuju", "lanjut"},
+    "cancel": {"batal", "batalkan", "cancel"},
+    "skip": {"lewati", "lewat", "skip", "tidak ada", "tidak", "-"},
+}
+
+
+def form_words(words: Mapping[str, set[str]]) -> Words:
+    """`read_choice`'s words for a form's buttons, looked up by each button's action."""
+    return lambda data: words.get(FormTap.read(data).action, set())
 
 
 Ask = Callable[[Request, Any, str | None], Step]

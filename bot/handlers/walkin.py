@@ -25,8 +25,7 @@ from bot.dialogs.values import (
     validate,
 )
 from bot.handlers.base import Request, keep
-from bot.handlers.complaints import WORDS, form_words
-from bot.handlers.forms import WalkinForm, form_tap, interruption, walkin_form
+from bot.handlers.forms import WORDS, WalkinForm, form_tap, form_words, interruption, walkin_form
 from bot.labels import describe_sla, format_moment, show_answer
 from bot.messages import Choice, Outbound
 from core.catalog.schema import FieldSpec, FieldType, Requirement, Service

@@ -26,6 +26,8 @@ from bot.telegram.polling import ALLOWED_UPDATES, poll_forever
 from bot.telegram.sender import TelegramSender
 from bot.telegram.service import TelegramService
 from core.settings import Settings
+from storage import repositories as repo
+from storage.db import STORAGE_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +118,23 @@ async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         await bot.shutdown()
 
 
+async def _officer_chats(telegram: TelegramRuntime, settings: Settings) -> list[str]:
+    """The Telegram chats bound to this agency's officers (they get the officers' menu)."""
+    try:
+        async with telegram.service.pipeline.db.transaction() as conn:
+            return await repo.officer_chats(conn, channel=CHANNEL, agency=settings.agency)
+    except STORAGE_FAILURES:
+        log.warning("officer chats unreadable; the officers' menu waits for the next start")
+        return []
+
+
 async def _run(telegram: TelegramRuntime, settings: Settings) -> None:
     """Set the bot up, then poll (polling mode) or wait for the webhook's POSTs."""
     bot = telegram.bot
     try:
         await _retrying("getMe", bot.initialize)
-        await _retrying("setMyCommands", lambda: register_commands(bot))
+        officers = await _officer_chats(telegram, settings)
+        await _retrying("setMyCommands", lambda: register_commands(bot, officers))
         if telegram.mode == "webhook":
             if settings.telegram_webhook_url:
                 await _retrying("setWebhook", lambda: _set_webhook(telegram, settings))

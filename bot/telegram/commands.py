@@ -1,32 +1,36 @@
-"""The command menu Telegram shows next to the text box, in Indonesian and English."""
+"""The command menus Telegram shows next to the text box, made from the command table: the
+requester's for everyone, and the officers' own in each officer's chat (BotCommandScopeChat)."""
 
 from __future__ import annotations
 
-from telegram import Bot, BotCommand
+from collections.abc import Iterable
 
-from locales import SUPPORTED, Translate, translator
+from telegram import Bot, BotCommand, BotCommandScopeChat
 
-
-def _descriptions(t: Translate) -> list[BotCommand]:
-    """The commands every requester has, described in one language."""
-    return [
-        BotCommand("start", t("Mulai percakapan")),
-        BotCommand("layanan", t("Daftar layanan")),
-        BotCommand("status", t("Cek status tiket")),
-        BotCommand("batal", t("Batalkan permohonan yang sedang diisi")),
-        BotCommand("bantuan", t("Bantuan")),
-        BotCommand("bahasa", t("Ganti bahasa (Indonesia/English)")),
-    ]
+from bot.handlers.commands import Audience, menu_for
+from locales import SUPPORTED, translator
 
 
-def commands_for(locale: str) -> list[BotCommand]:
-    """The command menu in `locale`."""
-    return _descriptions(translator(locale))
+def commands_for(locale: str, audience: Audience = Audience.REQUESTER) -> list[BotCommand]:
+    """The menu of `audience` in `locale`."""
+    t = translator(locale)
+    return [BotCommand(name, describe(t)) for name, describe in menu_for(audience)]
 
 
-async def register_commands(bot: Bot) -> None:
-    """Set the menu: Indonesian for everyone, plus each other language for its users."""
+async def register_commands(bot: Bot, officer_chats: Iterable[str] = ()) -> None:
+    """Set the menus: Indonesian for everyone plus each other language for its users, and the
+    officers' menu in every chat bound to an officer."""
     await bot.set_my_commands(commands_for("id"))
     for locale in SUPPORTED:
         if locale != "id":
             await bot.set_my_commands(commands_for(locale), language_code=locale)
+    for chat in officer_chats:
+        if not chat.lstrip("-").isdigit():
+            continue  # not a Telegram chat id (a test's or a migrated identity)
+        scope = BotCommandScopeChat(int(chat))
+        await bot.set_my_commands(commands_for("id", Audience.OFFICER), scope=scope)
+        for locale in SUPPORTED:
+            if locale != "id":
+                await bot.set_my_commands(
+                    commands_for(locale, Audience.OFFICER), scope=scope, language_code=locale
+                )

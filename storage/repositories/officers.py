@@ -345,3 +345,15 @@ async def tickets_due_for_alert(
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return [_ticket(row) for row in await conn.execute(stmt)]
+
+
+async def officer_chats(conn: AsyncConnection, *, channel: str, agency: str) -> list[str]:
+    """The chats on `channel` bound to active officers of `agency` (for their command menus)."""
+    ci = channel_identities
+    stmt = (
+        select(ci.c.external_id)
+        .join(officers, officers.c.id == ci.c.officer_id)
+        .where(ci.c.channel == channel, officers.c.agency == agency, officers.c.active)
+        .order_by(ci.c.external_id)
+    )
+    return [row.external_id for row in (await conn.execute(stmt)).all()]

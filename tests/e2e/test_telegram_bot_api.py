@@ -13,6 +13,7 @@ from bot.delivery import PermanentFailure, RetryAfter
 from bot.messages import Choice, Outbound, OutboundDocument
 from bot.telegram.channel import make_bot, webhook_secret
 from bot.telegram.sender import TelegramSender
+from storage import repositories as repo
 from storage.db import Database
 from storage.models import outbox
 from tests.fakes.telegram_api import (
@@ -27,7 +28,16 @@ pytestmark = pytest.mark.usefixtures("offline_network")
 
 CHAT = 4440001
 OTHER_CHAT = 4440002
-COMMANDS = ["start", "layanan", "status", "batal", "bantuan", "bahasa"]
+COMMANDS = [
+    "start",
+    "layanan",
+    "status",
+    "batal",
+    "kelengkapan",
+    "pengaduan",
+    "bahasa",
+    "bantuan",
+]
 
 
 class Clock:
@@ -59,6 +69,29 @@ async def test_the_command_menu_is_published_in_indonesian_and_english(
         assert [c["command"] for c in commands] == COMMANDS
     assert by_language[None][0]["description"] != by_language["en"][0]["description"]
     assert fake_telegram.calls("getMe"), "the token is checked at start"
+
+
+async def test_an_officer_chat_gets_the_officers_menu_and_requesters_keep_theirs(
+    fake_telegram: FakeTelegramAPI, sqlite_db: Database, tmp_path: Path
+) -> None:
+    settings = telegram_settings(fake_telegram, tmp_path)
+    now = datetime.now(UTC)
+    async with sqlite_db.transaction() as conn:
+        officer = await repo.add_officer(
+            conn, agency=settings.agency, name="Rina", roles=["kabid"], at=now
+        )
+        await repo.bind_officer_identity(
+            conn, officer_id=officer.id, channel="telegram", external_id=str(CHAT), at=now
+        )
+    async with running_telegram_app(fake_telegram, settings, db=sqlite_db):
+        calls = fake_telegram.calls("setMyCommands")
+
+    scoped = [c for c in calls if c.json("scope")]
+    assert {c.json("scope")["chat_id"] for c in scoped} == {CHAT}
+    officer_menu = [c["command"] for c in scoped[0].json("commands")]
+    assert officer_menu[0] == "antrian" and "disposisi" in officer_menu
+    everyone = [c for c in calls if not c.json("scope")]
+    assert all("disposisi" not in [m["command"] for m in c.json("commands")] for c in everyone)
 
 
 async def test_the_webhook_is_registered_with_its_secret_keeping_pending_updates(

@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.desk import commit_transition, file_ticket, workflow_ticket
-from bot.office import Desk
 from bot.engine import DialogEngine
+from bot.office import Desk
 from core.workflow import Transition, WorkflowTicket, dispose
 from storage import repositories as repo
 from storage.db import Database

@@ -7,7 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dialogs.values import FieldContext, ValueProblem, example_answer, normalize_domain, normalize_number, normalize_phone, parse_date, parse_datetime, valid_srikandi, validate
+from bot.dialogs.values import (
+    FieldContext,
+    ValueProblem,
+    example_answer,
+    normalize_domain,
+    normalize_number,
+    normalize_phone,
+    parse_date,
+    parse_datetime,
+    valid_srikandi,
+    validate,
+)
 from bot.labels import format_moment, zone_name
 from core.catalog.schema import FieldSpec, FieldType
 from locales import translator
