@@ -33,13 +33,14 @@ from bot.handlers.base import Request
 from bot.handlers.commands import route
 from bot.messages import Inbound, Outbound
 from bot.office import Desk
+from bot.replies import record_and_reply
 from core.catalog.loader import load_catalog
 from core.catalog.matching import matcher_for
 from core.catalog.schema import Catalog
 from core.clock import utcnow
 from core.settings import Settings
 from core.sla.calendar import WorkingCalendar, calendar_for
-from locales import normalize, translator
+from locales import Translator, normalize
 from storage import repositories as repo
 from storage.attachments import AttachmentRejected, AttachmentStore, AttachmentTooLarge
 from storage.db import Database, can_retry
@@ -267,23 +268,32 @@ class DialogEngine:
         """After a rollback: queue a polite apology; the conversation stays as it was."""
         try:
             async with self.db.transaction() as conn:
-                if msg.update_id is not None and not await repo.record_inbound(
-                    conn, channel=msg.channel, update_id=msg.update_id, at=now
-                ):
-                    return HandleResult(duplicate=True)
-                record = await repo.load_conversation(
-                    conn, channel=msg.channel, chat_id=msg.chat_id
+                recorded = await record_and_reply(
+                    conn,
+                    channel=msg.channel,
+                    update_id=msg.update_id,
+                    chat_id=msg.chat_id,
+                    key=outbox_keys.reply(msg.channel, msg.update_id or uuid.uuid4().hex, 0),
+                    reply=_apology,
+                    at=now,
+                    fallback_locale=self.default_locale,
                 )
-                t = translator(record.locale if record else self.default_locale)
-                reply = Outbound(
-                    text=t(
-                        "Maaf, terjadi gangguan saat memproses pesan Bapak/Ibu. Jawaban "
-                        "sebelumnya tetap tersimpan; silakan kirim ulang pesan terakhir "
-                        "sebentar lagi."
-                    )
-                )
-                ids = await self._enqueue(conn, msg, [reply], now)
         except Exception:
             # Not even the apology could be stored: let the caller ask for a redelivery.
             raise error from None
-        return HandleResult(duplicate=False, replies=[reply], outbox_ids=ids)
+        if not recorded.fresh:
+            return HandleResult(duplicate=True)
+        return HandleResult(
+            duplicate=False,
+            replies=[recorded.message] if recorded.message else [],
+            outbox_ids=[recorded.outbox_id] if recorded.outbox_id is not None else [],
+        )
+
+
+def _apology(t: Translator) -> Outbound:
+    return Outbound(
+        text=t(
+            "Maaf, terjadi gangguan saat memproses pesan Bapak/Ibu. Jawaban sebelumnya tetap "
+            "tersimpan; silakan kirim ulang pesan terakhir sebentar lagi."
+        )
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot import metrics
 from bot.delivery import PermanentFailure, RetryAfter, Sender, deliver_pending
 from bot.engine import DialogEngine, HandleResult
 from bot.messages import Inbound, Outbound
+from core.clock import utcnow
 from storage.db import STORAGE_FAILURES, Database
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,6 @@ SWEEP_MAX_BATCHES = 20
 
 class DurableWriteError(Exception):
     """The update could not be recorded; the channel should ask its platform to redeliver it."""
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class CountingSender:

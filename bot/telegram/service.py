@@ -17,14 +17,14 @@ from datetime import datetime
 from telegram import Bot, Message, Update
 from telegram import error as tg_error
 
-from bot import metrics
+from bot import metrics, outbox_keys
 from bot.messages import Outbound
 from bot.pipeline import DurableWriteError, Pipeline
+from bot.replies import record_and_reply
 from bot.telegram.adapter import CHANNEL, Origin, Unprocessable, origin_of, to_inbound
 from bot.telegram.files import FetchFailed, FileFetcher, FileTooLarge
 from core.clock import utcnow
-from locales import Translate, translator
-from storage import repositories as repo
+from locales import Translate
 from storage.db import STORAGE_FAILURES, Database
 
 log = logging.getLogger(__name__)
@@ -107,27 +107,21 @@ class TelegramService:
         now = self.clock()
         try:
             async with self.db.transaction() as conn:
-                fresh = await repo.record_inbound(
-                    conn, channel=CHANNEL, update_id=origin.update_id, at=now
-                )
-                if not fresh:
-                    return
-                conversation = await repo.load_conversation(
-                    conn, channel=CHANNEL, chat_id=origin.chat_id
-                )
-                locale = conversation.locale if conversation else origin.language_code
-                outbox_id = await repo.enqueue(
+                recorded = await record_and_reply(
                     conn,
-                    key=f"{CHANNEL}:{origin.update_id}:{kind}",
                     channel=CHANNEL,
-                    recipient=origin.chat_id,
-                    payload=Outbound(text=notice(translator(locale))).to_payload(),
+                    update_id=origin.update_id,
+                    chat_id=origin.chat_id,
+                    key=outbox_keys.direct(CHANNEL, origin.update_id, kind),
+                    reply=lambda t: Outbound(text=notice(t)),
                     at=now,
+                    fallback_locale=origin.language_code,
                 )
         except STORAGE_FAILURES as exc:
             metrics.count_error(CHANNEL, "storage")
             raise DurableWriteError(type(exc).__name__) from exc
-        await self.pipeline.deliver(CHANNEL, [outbox_id] if outbox_id is not None else [])
+        if recorded.outbox_id is not None:
+            await self.pipeline.deliver(CHANNEL, [recorded.outbox_id])
 
     async def _acknowledge_tap(self, update: Update) -> None:
         """Stop the button's spinner and remove the tapped keyboard (best effort, never raises)."""

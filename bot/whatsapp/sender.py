@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ import httpx
 from bot.delivery import PermanentFailure, RetryAfter
 from bot.messages import Outbound
 from bot.whatsapp import render as wrender
+from core.clock import utcnow
 from core.settings import Settings
 from locales import use_locale
 
@@ -84,11 +85,6 @@ class TransientSendError(Exception):
 
 class _WindowClosed(Exception):
     """Meta refused a free-form message: the contact's 24-hour window is closed."""
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class WhatsAppSender:

@@ -20,14 +20,15 @@ import httpx
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import metrics
+from bot import metrics, outbox_keys
 from bot.messages import Inbound, InboundAttachment, Outbound
 from bot.pipeline import DurableWriteError, Pipeline
+from bot.replies import record_and_reply
 from bot.whatsapp import media as wmedia
 from bot.whatsapp import render as wrender
 from bot.whatsapp.payload import MEDIA_KINDS, SILENT_KINDS, Batch, WaMessage, WaStatus
 from core.settings import Settings
-from locales import Translator, normalize, translator
+from locales import Translator, normalize
 from storage import repositories as repo
 from storage.db import STORAGE_FAILURES, Database
 
@@ -178,9 +179,20 @@ async def _record_and_queue(
     conn: AsyncConnection, ctx: WebhookContext, message: WaMessage, reply: Reply, now: datetime
 ) -> int | None:
     """The inbox row, the window stamp and the queued reply; None for a redelivery."""
-    if not await repo.record_inbound(conn, channel=CHANNEL, update_id=message.message_id, at=now):
+    recorded = await record_and_reply(
+        conn,
+        channel=CHANNEL,
+        update_id=message.message_id,
+        chat_id=message.sender,
+        key=outbox_keys.direct(CHANNEL, message.message_id, "direct"),
+        reply=reply,
+        at=now,
+        fallback_locale=ctx.settings.locale,
+    )
+    if not recorded.fresh:
         metrics.DUPLICATES.labels(channel=CHANNEL).inc()
         return None
+    # The requester's last message opens WhatsApp's 24-hour window: stamp it.
     await repo.get_or_create_requester(
         conn,
         channel=CHANNEL,
@@ -189,17 +201,7 @@ async def _record_and_queue(
         at=now,
         locale=normalize(ctx.settings.locale),
     )
-    conversation = await repo.load_conversation(conn, channel=CHANNEL, chat_id=message.sender)
-    t = translator(normalize(conversation.locale if conversation else ctx.settings.locale))
-    outbound = reply(t)
-    return await repo.enqueue(
-        conn,
-        key=f"{CHANNEL}:{message.message_id}:direct",
-        channel=CHANNEL,
-        recipient=message.sender,
-        payload=outbound.to_payload(),
-        at=now,
-    )
+    return recorded.outbox_id
 
 
 async def _reply_with_more(ctx: WebhookContext, message: WaMessage, digest: str) -> None:
