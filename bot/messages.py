@@ -50,6 +50,9 @@ class Outbound:
     text: str
     choices: tuple[Choice, ...] = field(default_factory=tuple)
     document: OutboundDocument | None = None
+    # The command menu this chat shows from now on ("officer" once a chat is an officer's);
+    # channels with a command menu (Telegram) set it before sending the message.
+    menu: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """JSON-safe form, for the outbox."""
@@ -63,6 +66,8 @@ class Outbound:
                 "mime": self.document.mime,
                 "data": base64.b64encode(self.document.data).decode("ascii"),
             }
+        if self.menu is not None:
+            payload["menu"] = self.menu
         return payload
 
     @classmethod
@@ -76,4 +81,5 @@ class Outbound:
                 if doc
                 else None
             ),
+            menu=payload.get("menu"),
         )

@@ -18,10 +18,12 @@ from bot.dialogs.state import (
     HANDLER_STATES,
     Context,
     FileTicket,
+    IntakeData,
     State,
     Step,
     Turn,
     UploadProblem,
+    intake_data,
 )
 from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import (
@@ -325,29 +327,29 @@ def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
     product = offer.get("product") if offer.get("service") == code else None
     if service.product(product) is None:
         product = None
-    data: dict[str, Any] = {"service": code, "product": product, "answers": {}, "docs": {}}
+    data = IntakeData(service=code, product=product, answers={}, docs={})
     t = _t(turn)
     note = t("Baik, {service}.").format(service=service.name.get(t.locale))
-    return _advance(replace(turn, data=data), ctx, note)
+    return _advance(replace(turn, data=dict(data)), ctx, note)
 
 
 # --- the form: product, fields, documents ---------------------------------------------------
 
 
-def _pending(data: dict[str, Any], service: Service) -> tuple[State, dict[str, Any]]:
+def _pending(stored: dict[str, Any], service: Service) -> tuple[State, dict[str, Any]]:
     """The state asking the first thing still missing (CONFIRM when nothing is), and its data."""
-    data = {k: v for k, v in data.items() if k not in ("field", "doc", "editing")}
-    answers: dict[str, Any] = data.setdefault("answers", {})
-    docs: dict[str, Any] = data.setdefault("docs", {})
+    data = intake_data({k: v for k, v in stored.items() if k not in ("field", "doc", "editing")})
+    answers = data.setdefault("answers", {})
+    docs = data.setdefault("docs", {})
     if service.products and service.product(data.get("product")) is None:
-        return State.CHOOSE_PRODUCT, data
+        return State.CHOOSE_PRODUCT, dict(data)
     for spec in service.fields_for(data.get("product")):
         if spec.code not in answers:
-            return State.ASK_FIELD, {**data, "field": spec.code}
+            return State.ASK_FIELD, dict(IntakeData(**data, field=spec.code))
     for requirement in service.requirements:
         if requirement.code not in docs:
-            return State.ASK_DOCUMENT, {**data, "doc": requirement.code}
-    return State.CONFIRM, data
+            return State.ASK_DOCUMENT, dict(IntakeData(**data, doc=requirement.code))
+    return State.CONFIRM, dict(data)
 
 
 def _advance(turn: Turn, ctx: Context, note: str | None = None) -> Step:

@@ -8,11 +8,11 @@ without importing the dialog's logic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict, cast
 
 from bot.messages import Outbound
 from core.catalog.schema import Catalog
@@ -43,6 +43,25 @@ class State(StrEnum):
 HANDLER_STATES = frozenset(
     {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
 )
+
+
+class IntakeData(TypedDict, total=False):
+    """The intake dialog's conversation data (`Turn.data` outside the handlers' forms)."""
+
+    offer: dict[str, str | None]  # CONFIRM_SERVICE: the matcher's best {"service", "product"}
+    suggest: list[str]  # CHOOSE_SERVICE: a few likely service codes
+    service: str
+    product: str | None
+    answers: dict[str, Any]  # field code → the validated answer (None: skipped)
+    docs: dict[str, Any]  # requirement code → {"kind": "file"|"srikandi", ...} or None
+    field: str  # ASK_FIELD: the field being asked
+    doc: str  # ASK_DOCUMENT / ASK_SRIKANDI: the requirement being asked
+    editing: bool  # changing one answer from the summary
+
+
+def intake_data(data: Mapping[str, Any]) -> IntakeData:
+    """The stored conversation data as the intake dialog's."""
+    return cast(IntakeData, dict(data))
 
 
 # --- what the engine hands in ---------------------------------------------------------------

@@ -25,12 +25,16 @@ async def register_commands(bot: Bot, officer_chats: Iterable[str] = ()) -> None
         if locale != "id":
             await bot.set_my_commands(commands_for(locale), language_code=locale)
     for chat in officer_chats:
-        if not chat.lstrip("-").isdigit():
-            continue  # not a Telegram chat id (a test's or a migrated identity)
-        scope = BotCommandScopeChat(int(chat))
-        await bot.set_my_commands(commands_for("id", Audience.OFFICER), scope=scope)
-        for locale in SUPPORTED:
-            if locale != "id":
-                await bot.set_my_commands(
-                    commands_for(locale, Audience.OFFICER), scope=scope, language_code=locale
-                )
+        if chat.lstrip("-").isdigit():  # else not a Telegram chat id (a migrated identity)
+            await set_chat_menu(bot, int(chat), Audience.OFFICER)
+
+
+async def set_chat_menu(bot: Bot, chat_id: int, audience: Audience) -> None:
+    """Give one chat the menu of `audience`, in every supported language."""
+    scope = BotCommandScopeChat(chat_id)
+    await bot.set_my_commands(commands_for("id", audience), scope=scope)
+    for locale in SUPPORTED:
+        if locale != "id":
+            await bot.set_my_commands(
+                commands_for(locale, audience), scope=scope, language_code=locale
+            )

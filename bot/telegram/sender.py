@@ -11,7 +11,9 @@ from telegram import Bot, InputFile
 from telegram import error as tg_error
 
 from bot.delivery import PermanentFailure, RetryAfter
+from bot.handlers.commands import Audience
 from bot.messages import Outbound
+from bot.telegram.commands import set_chat_menu
 from bot.telegram.render import keyboard, split_text
 
 
@@ -27,6 +29,8 @@ class TelegramSender:
         chunks = split_text(message.text) if message.text.strip() else []
         markup = keyboard(message.choices)
         try:
+            if message.menu in _MENUS and isinstance(chat_id, int):
+                await set_chat_menu(self.bot, chat_id, _MENUS[message.menu])
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
                 await self.bot.send_message(
@@ -42,6 +46,10 @@ class TelegramSender:
             raise RetryAfter(retry_after_seconds(exc)) from exc
         except (tg_error.Forbidden, tg_error.BadRequest, tg_error.ChatMigrated) as exc:
             raise PermanentFailure(f"{type(exc).__name__}: {exc.message[:200]}") from exc
+
+
+# Menus a message may ask for (Outbound.menu), by name.
+_MENUS = {audience.value: audience for audience in Audience}
 
 
 def _chat_id(recipient: str) -> int | str:

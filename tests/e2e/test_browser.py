@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import select
 
 from bot.messages import Outbound, OutboundDocument
@@ -24,7 +32,7 @@ from tests.support.browser import CHROMIUM_ARGS, Server, chromium_path, serve
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 640}
+PHONE: ViewportSize = {"width": 360, "height": 640}
 MIN_TAP = 44  # px: the smallest comfortable touch target
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REF = re.compile(r"BABEL-\d{4}-\d{5}")

@@ -179,6 +179,10 @@ async def test_a_babel_network_repair_goes_through_every_sop_step_by_telegram_to
 
     welcome = await tg.say(f"/daftar {code.lower()}", chat_id=KABID)
     assert "Selamat datang, Sari Dewi" in welcome[-1].params["text"]
+    # The new officer's chat shows the officers' commands from now on.
+    menus = [c for c in fake.calls("setMyCommands") if (c.json("scope") or {}).get("chat_id")]
+    assert {c.json("scope")["chat_id"] for c in menus} == {KABID}
+    assert "disposisi" in [m["command"] for m in menus[0].json("commands")]
     async with db.transaction() as conn:
         bound = await repo.officer_for_identity(conn, channel="telegram", external_id=str(KABID))
     assert bound is not None and bound.id == kabid_id

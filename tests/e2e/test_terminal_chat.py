@@ -41,7 +41,8 @@ RE_ASKED = (
 def cases() -> Iterator[Any]:
     for agency in available_agencies():
         for service in load_catalog(agency).services:
-            for product in [p.code for p in service.products] or [None]:
+            products: list[str | None] = [p.code for p in service.products] or [None]
+            for product in products:
                 name = f"{agency}-{service.code}" + (f"-{product}" if product else "")
                 yield pytest.param(agency, service.code, product, id=name)
 

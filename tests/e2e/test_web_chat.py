@@ -241,16 +241,21 @@ async def test_a_notification_queued_later_reaches_the_page_once_and_the_sweep_l
             payload=Outbound(text="Tiket Bapak/Ibu sedang diproses.").to_payload(),
             at=now,
         )
+    assert row_id is not None
     # The outbox sweep has no way to reach a browser, so the row waits for the page.
     await app.state.runtime.pipeline.sweep()
     async with db.transaction() as conn:
-        assert (await repo.get_outbox(conn, id=row_id)).status == repo.OUTBOX_PENDING  # type: ignore[union-attr]
+        waiting = await repo.get_outbox(conn, id=row_id)
+    assert waiting is not None
+    assert waiting.status == repo.OUTBOX_PENDING
 
     polled = await user.poll()
     assert [m["text"] for m in polled["messages"]] == ["Tiket Bapak/Ibu sedang diproses."]
     assert (await user.poll())["messages"] == []
     async with db.transaction() as conn:
-        assert (await repo.get_outbox(conn, id=row_id)).status == repo.OUTBOX_SENT  # type: ignore[union-attr]
+        delivered = await repo.get_outbox(conn, id=row_id)
+    assert delivered is not None
+    assert delivered.status == repo.OUTBOX_SENT
 
 
 async def test_a_document_downloads_only_for_the_session_it_was_sent_to(

@@ -513,6 +513,7 @@ async def test_a_babel_network_repair_goes_through_every_sop_step_to_the_berita_
     assert finished["document"]["filename"] == f"Berita-Acara-{ref}.pdf"
     assert base64.b64decode(finished["document"]["data"]).startswith(b"%PDF")
     (to_officer,) = [r for r in result.replies if r.document is not None]
+    assert to_officer.document is not None  # narrowed by the filter above
     assert to_officer.document.data.startswith(b"%PDF")
     assert (await conversation(db, "chat-andi"))["state"] == "idle"
     assert await event_kinds(db, ref) == [

@@ -58,7 +58,8 @@ async def _enqueue(
         )
 
 
-async def _row(db: Database, id: int) -> repo.OutboxRecord:
+async def _row(db: Database, id: int | None) -> repo.OutboxRecord:
+    assert id is not None, "the message was not queued"
     async with db.transaction() as conn:
         row = await repo.get_outbox(conn, id=id)
     assert row is not None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.dialogs.state import Context, State, Step, Turn
 from bot.handlers.base import parse_command
 from bot.handlers.commands import handle_command
+from bot.handlers.requester import TicketView
 from core.catalog.loader import load_catalog
 from core.sla.calendar import calendar_for
 from core.tickets import TicketStatus, normalize_ref
@@ -39,8 +40,8 @@ class TicketBook:
         self.tickets = tickets
         self.requester = requester
 
-    async def recent(self, limit: int) -> list[FakeTicket]:
-        mine = [t for t in self.tickets if t.requester == self.requester]
+    async def recent(self, limit: int) -> list[TicketView]:
+        mine: list[TicketView] = [t for t in self.tickets if t.requester == self.requester]
         return list(reversed(mine))[:limit]
 
     async def find(self, ref: str) -> FakeTicket | None:

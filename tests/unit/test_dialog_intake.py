@@ -600,7 +600,8 @@ def test_a_conversation_about_a_service_no_longer_in_the_catalog_starts_over() -
 def test_every_service_of_every_catalog_reaches_a_ticket(agency: str) -> None:
     ctx = context(agency)
     for service in ctx.catalog.services:
-        for product in [p.code for p in service.products] or [None]:
+        products: list[str | None] = [p.code for p in service.products] or [None]
+        for product in products:
             turn = after(tap(Turn(State.CHOOSE_SERVICE), ctx, f"svc:{service.code}"))
             if product is not None:
                 turn = after(tap(turn, ctx, f"prd:{product}"))

@@ -20,12 +20,6 @@ from core.officers import (
     validate_roles,
 )
 
-
-@pytest.fixture(scope="module")
-def babel() -> Catalog:
-    return load_catalog("babel")
-
-
 # --------------------------------------------------------------------------- roles
 
 

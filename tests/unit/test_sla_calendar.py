@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import core.sla.calendar as calendar_module
-from core.catalog.schema import Agency, OfficeHours, Role, Weekday
+from core.catalog.schema import Agency, LText, OfficeHours, Role, Weekday
 from core.sla import (
     CalendarError,
     SlaClock,
@@ -46,23 +46,23 @@ def kalbar() -> WorkingCalendar:
     return WorkingCalendar("Asia/Pontianak", KALBAR_HOURS)
 
 
-def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WIB)  # type: ignore[misc]
+def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WIB)
 
 
-def ptk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PONTIANAK)  # type: ignore[misc]
+def ptk(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PONTIANAK)
 
 
 def agency(code: str, zone: str, hours: list[OfficeHours]) -> Agency:
     return Agency(
         code=code,
-        name="Dinas Komunikasi dan Informatika",
+        name=LText({"id": "Dinas Komunikasi dan Informatika"}),
         short_name="Diskominfo",
         city="Kota",
         timezone=zone,
         office_hours=hours,
-        roles=[Role(code="admin", name="Admin")],
+        roles=[Role(code="admin", name=LText({"id": "Admin"}))],
     )
 
 

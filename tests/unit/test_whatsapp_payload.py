@@ -147,6 +147,7 @@ def test_unreadable_items_are_skipped_and_counted_while_the_rest_is_read() -> No
 
 
 def test_payloads_of_any_other_shape_give_no_events_and_no_error() -> None:
+    junk: object
     for junk in (None, 1, "x", [], {}, {"entry": "x"}, {"entry": [{"changes": [1, {"value": 2}]}]}):
         assert parse_batch(junk).events == []
 

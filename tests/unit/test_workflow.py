@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.catalog.loader import load_catalog
 from core.catalog.schema import Catalog
-from core.sla import WorkingCalendar, calendar_for
+from core.kinds import NoticeKind
+from core.sla import WorkingCalendar
 from core.tickets import TicketStatus
 from core.workflow import (
     Notice,
@@ -43,12 +42,12 @@ from core.workflow import (
     requester_completed,
     take,
 )
+from tests.support import workflow as support
+from tests.support.workflow import DESK, KABID, KADIS, PRAKOM, WIB, opened, ptk, wib
 
-WIB = ZoneInfo("Asia/Jakarta")
-PTK = ZoneInfo("Asia/Pontianak")
 REF = "BABEL-2026-00001"
 
-KADIS, KABID, PRAKOM, DESK, DESK_2, COORD = 1, 2, 3, 7, 8, 9
+DESK_2, COORD = 8, 9
 
 BERITA_ACARA = {
     "ringkasan_pekerjaan": "Mengganti kabel UTP dan mengatur ulang switch lantai 2",
@@ -57,38 +56,6 @@ BERITA_ACARA = {
     "lokasi": "Gedung Dinas Pendidikan lantai 2",
     "petugas": "Andi Saputra",
 }
-
-
-def wib(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=WIB)
-
-
-def ptk(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=PTK)
-
-
-@pytest.fixture(scope="module")
-def babel() -> Catalog:
-    return load_catalog("babel")
-
-
-@pytest.fixture(scope="module")
-def kalbar() -> Catalog:
-    return load_catalog("kalbar")
-
-
-@pytest.fixture(scope="module")
-def babel_cal(babel: Catalog) -> WorkingCalendar:
-    return calendar_for(babel.agency)
-
-
-@pytest.fixture(scope="module")
-def kalbar_cal(kalbar: Catalog) -> WorkingCalendar:
-    return calendar_for(kalbar.agency)
 
 
 def plan(
@@ -101,19 +68,12 @@ def plan(
 
 def repair(catalog: Catalog, cal: WorkingCalendar, at: datetime) -> WorkflowTicket:
     """A babel network-repair ticket submitted at `at`."""
-    service = catalog.service("jaringan-intra")
-    assert service is not None
-    return open_ticket(
-        ref=REF, agency=catalog.agency, service=service, product="perbaikan", calendar=cal, at=at
-    ).ticket
+    return opened(catalog, cal, "jaringan-intra", "perbaikan", at, ref=REF)
 
 
 def at_work_step(catalog: Catalog, cal: WorkingCalendar) -> WorkflowTicket:
     """Submitted Monday 2 Mar 09:00 and disposed on time down to the service desk at 10:00."""
-    ticket = repair(catalog, cal, wib(2026, 3, 2, 9))
-    for by, at in ((KADIS, wib(2026, 3, 2, 9, 20)), (KABID, wib(2026, 3, 2, 9, 40))):
-        ticket = dispose(ticket, calendar=cal, by=by, at=at).ticket
-    return dispose(ticket, calendar=cal, by=PRAKOM, at=wib(2026, 3, 2, 10), to_officer=DESK).ticket
+    return support.at_work_step(catalog, cal, ref=REF)
 
 
 def requester_notices(transition: Transition) -> list[Notice]:
@@ -309,7 +269,7 @@ def test_a_babel_repair_is_disposed_through_every_step_and_finished_with_the_ber
     assert prakom.notices[0] == Notice(
         "officer",
         DESK,
-        "disposition",
+        NoticeKind("disposition"),
         {
             "ref": REF,
             "step": "tindak-lanjut",

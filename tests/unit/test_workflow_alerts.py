@@ -12,76 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.catalog.loader import load_catalog
 from core.catalog.schema import Catalog
-from core.sla import WorkingCalendar, calendar_for
+from core.sla import WorkingCalendar
 from core.workflow import (
     WorkflowTicket,
     dispose,
     finish,
-    open_ticket,
     request_completion,
     requester_completed,
 )
 from core.workflow_alerts import Alert, alert_schedule, alerts_due, next_alert_at
+from tests.support.workflow import DESK, at_work_step, opened, ptk, wib
 
-WIB = ZoneInfo("Asia/Jakarta")
-PTK = ZoneInfo("Asia/Pontianak")
-KADIS, KABID, PRAKOM, DESK = 1, 2, 3, 7
 WORK = "tindak-lanjut"
 
 
-def wib(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=WIB)
-
-
-def ptk(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=PTK)
-
-
 @pytest.fixture(scope="module")
-def babel() -> Catalog:
-    return load_catalog("babel")
-
-
-@pytest.fixture(scope="module")
-def kalbar() -> Catalog:
-    return load_catalog("kalbar")
-
-
-@pytest.fixture(scope="module")
-def cal(babel: Catalog) -> WorkingCalendar:
-    return calendar_for(babel.agency)
-
-
-@pytest.fixture(scope="module")
-def kalbar_cal(kalbar: Catalog) -> WorkingCalendar:
-    return calendar_for(kalbar.agency)
-
-
-def opened(
-    catalog: Catalog, cal: WorkingCalendar, service: str, product: str | None, at: datetime
-) -> WorkflowTicket:
-    found = catalog.service(service)
-    assert found is not None
-    return open_ticket(
-        ref="T-1", agency=catalog.agency, service=found, product=product, calendar=cal, at=at
-    ).ticket
-
-
-def at_work_step(babel: Catalog, cal: WorkingCalendar) -> WorkflowTicket:
-    ticket = opened(babel, cal, "jaringan-intra", "perbaikan", wib(2026, 3, 2, 9))
-    for by, at in ((KADIS, wib(2026, 3, 2, 9, 20)), (KABID, wib(2026, 3, 2, 9, 40))):
-        ticket = dispose(ticket, calendar=cal, by=by, at=at).ticket
-    return dispose(ticket, calendar=cal, by=PRAKOM, at=wib(2026, 3, 2, 10), to_officer=DESK).ticket
+def cal(babel_cal: WorkingCalendar) -> WorkingCalendar:
+    """Babel's calendar, which most cases here run on (tests/unit/conftest.py)."""
+    return babel_cal
 
 
 class FakeScheduler:

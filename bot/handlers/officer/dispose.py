@@ -17,7 +17,13 @@ from bot.callbacks import (
 )
 from bot.dialogs.state import State, Step
 from bot.handlers.base import Request, idle, parse_command
-from bot.handlers.forms import berita_acara_form
+from bot.handlers.forms import (
+    BeritaAcaraForm,
+    DispositionForm,
+    PendingDisposition,
+    berita_acara_form,
+    disposition_form,
+)
 from bot.handlers.officer.ba_form import ba_question
 from bot.handlers.officer.common import (
     MAX_ANSWER,
@@ -147,14 +153,15 @@ def _ask_recipient(
             t("Semua {role}").format(role=role),
         )
     )
-    pending = {"ref": record.ref, "instruction": instruction}
+    pending: PendingDisposition = {"ref": record.ref, "instruction": instruction}
     turn = req.turn
     if turn.state is State.OFFICER_FORM and turn.data.get("form") == "selesai":
         # Keep the half-filled Berita Acara; the choice waits beside it.
-        return form(req, {**turn.data, "dsp": pending}, Outbound(text, tuple(buttons)))
+        kept: BeritaAcaraForm = {**berita_acara_form(turn.data), "dsp": pending}
+        return form(req, dict(kept), Outbound(text, tuple(buttons)))
     options = [[o.id, o.name] for o in shown]
-    data = {"form": "disposisi", **pending, "options": options}
-    return form(req, data, Outbound(text, tuple(buttons)))
+    data: DispositionForm = {"form": "disposisi", **pending, "options": options}
+    return form(req, dict(data), Outbound(text, tuple(buttons)))
 
 
 async def dispose_to(
@@ -242,7 +249,7 @@ async def dispose_tap(req: Request, officer: repo.OfficerRecord, ref: str, targe
 
 async def pending_dispose_text(req: Request, officer: repo.OfficerRecord) -> Step | None:
     """A typed answer to "Kepada siapa?": a button's number or name, "semua", or /batal."""
-    t, data, text = req.t, req.turn.data, req.text
+    t, data, text = req.t, disposition_form(req.turn.data), req.text
     parsed = parse_command(text)
     if parsed is not None and parsed[0] in ("batal", "cancel"):
         cancelled = t("Disposisi tiket {ref} dibatalkan.").format(ref=data.get("ref", ""))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from bot.dialogs.state import Step
 from bot.handlers.base import Request
-from bot.handlers.officer.common import role_words, say
+from bot.handlers.officer.common import answer, role_names, say
+from bot.messages import Outbound
 from core.officers import hash_invite_code, normalize_invite_code
 from storage import repositories as repo
+
+OFFICER_MENU = "officer"  # bot.handlers.commands.Audience.OFFICER
 
 
 class _WrongAgency(Exception):
@@ -63,11 +66,9 @@ async def register(req: Request) -> Step:
                 "kedaluwarsa). Mohon minta kode baru kepada koordinator."
             ),
         )
-    roles = ", ".join(role_words(req, role) for role in officer.roles)
-    return say(
-        req,
-        t(
-            "Selamat datang, {name}. Akun chat ini sekarang terdaftar sebagai petugas dengan "
-            "peran: {roles}.\nKetik /bantuan untuk melihat perintah petugas."
-        ).format(name=officer.name, roles=roles),
-    )
+    welcome = t(
+        "Selamat datang, {name}. Akun chat ini sekarang terdaftar sebagai petugas dengan "
+        "peran: {roles}.\nKetik /bantuan untuk melihat perintah petugas."
+    ).format(name=officer.name, roles=role_names(req, officer.roles))
+    # The chat's command menu becomes the officers' one (where the channel has a menu).
+    return answer(req, Outbound(welcome, menu=OFFICER_MENU))
