@@ -195,8 +195,9 @@ def _words(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog, t: Trans
             ).format(**values)
         case NoticeKind.NEW_TICKET:
             return t(
-                "Tiket baru {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}."
-            ).format(**values)
+                "Tiket baru {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}.\n"
+                "Batas penyelesaian: {due}."
+            ).format(**values, due=format_moment(ticket.due_at, zone, t))
         case NoticeKind.DISPOSITION:
             text = t(
                 "Disposisi tiket {ref}: {service}.\nTahap: {step}\nBatas tahap ini: {when}."

@@ -43,6 +43,7 @@ _BOX = 3.8  # checkbox side
 _SIGN_COL_W = 72.0
 _SIGN_SPACE = 22.0  # room for a wet signature
 _STAMP_W = 90.0
+_STAMP_W_WITH_DUE = 125.0
 _FONT_SIZE = 10.5
 
 # What the core-font fallback writes instead of common typographic characters.
@@ -88,6 +89,8 @@ class BeritaAcara:
     pemohon_name: str | None = None
     pemohon_nip: str | None = None
     petugas_signer: tuple[str, str | None] | None = None  # (name, NIP) signing for the office
+    # The ticket's due in words (the published standard, as the requester was told it).
+    batas_waktu: str | None = None
 
 
 def format_tanggal(day: date) -> str:
@@ -111,6 +114,7 @@ def berita_acara_for(
     pemohon_name: str | None = None,
     pemohon_nip: str | None = None,
     petugas_signer: tuple[str, str | None] | None = None,
+    batas_waktu: str | None = None,
 ) -> BeritaAcara:
     """A Berita Acara with the agency, service and product list taken from the catalog.
 
@@ -151,6 +155,7 @@ def berita_acara_for(
         pemohon_name=pemohon_name,
         pemohon_nip=pemohon_nip,
         petugas_signer=signer,
+        batas_waktu=batas_waktu,
     )
 
 
@@ -354,21 +359,25 @@ def _signer_name(pdf: _Sheet, x: float, y: float, name: str) -> None:
 
 
 def _stamp(pdf: _Sheet, data: BeritaAcara) -> None:
-    """The boxed "*Diisi oleh petugas" block with the ticket ID and date."""
+    """The boxed "*Diisi oleh petugas" block with the ticket ID, date and the ticket's due."""
     x, y = pdf.l_margin, pdf.y
     rows = [("Tiket ID", data.ticket_ref), ("Tanggal", format_tanggal(data.tanggal))]
+    width, label_w = _STAMP_W, 22.0
+    if data.batas_waktu:
+        rows.append(("Batas waktu", data.batas_waktu))
+        width, label_w = _STAMP_W_WITH_DUE, 25.0  # a moment in words is longer than a date
     height = (len(rows) + 1) * _LINE_H + 2
     pdf.set_line_width(0.3)
-    pdf.rect(x, y, _STAMP_W, height)
-    pdf.line(x, y + _LINE_H + 1, x + _STAMP_W, y + _LINE_H + 1)
+    pdf.rect(x, y, width, height)
+    pdf.line(x, y + _LINE_H + 1, x + width, y + _LINE_H + 1)
     pdf.set_line_width(0.2)
     pdf.set_font(pdf.family, size=9)
     pdf.set_xy(x + 2, y + 0.5)
-    pdf.cell(_STAMP_W - 4, _LINE_H, "*Diisi oleh petugas")
+    pdf.cell(width - 4, _LINE_H, "*Diisi oleh petugas")
     pdf.set_font(pdf.family, size=_FONT_SIZE)
     for i, (label, value) in enumerate(rows):
         pdf.set_xy(x + 2, y + (i + 1) * _LINE_H + 1.5)
-        pdf.cell(22, _LINE_H, label)
+        pdf.cell(label_w, _LINE_H, label)
         pdf.cell(_COLON_W, _LINE_H, ":")
-        pdf.cell(_STAMP_W - 4 - 22 - _COLON_W, _LINE_H, pdf.clean(value))
+        pdf.cell(width - 4 - label_w - _COLON_W, _LINE_H, pdf.clean(value))
     pdf.set_xy(pdf.l_margin, y + height)

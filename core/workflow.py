@@ -6,19 +6,21 @@ or a chat: callers pass `at`, persist the events and hand the notices to the out
 permissions (does this officer hold the step's role?) are the caller's check; this module only
 knows the procedure.
 
-Step times: a new ticket's first step starts when its SLA starts (`WorkingCalendar.start_of`,
-the standards' "requests after hours count from the next working day"); every later step starts
-when it is disposed to and is due `calendar.add(started, duration)`. Planning chains the same
-rule from each step's due, so a step disposed exactly at its planned time keeps the plan. Step
-dues are not capped at the ticket's overall due: a late step gets its full time and the late
-ticket shows as breached on its own (SlaClock.is_breached).
+Step times: a ticket is due at the agency's published standard (`published_times`), and its
+steps are planned inside it (`step_due`): a new ticket's first step starts when its SLA starts
+(`WorkingCalendar.start_of`, the standards' "requests after hours count from the next working
+day"); every later step starts when it is disposed to. Administrative steps keep their own
+times; the service's work ends where the steps after it still fit before the due; when the
+fixed steps alone cannot fit, they share the time left in proportion. Planning chains the same
+rule from each step's due, so a step disposed exactly at its planned time keeps the plan. A step
+reached late keeps its own time and the late ticket shows as breached (SlaClock.is_breached).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from core.catalog.schema import Agency, Catalog, ProcedureStep, Service
@@ -31,6 +33,7 @@ from core.tickets import TicketStatus
 RecipientKind = Literal["role", "officer", "requester", "coordinators"]
 ActorKind = Literal["officer", "requester", "system"]
 OfficerId = int
+_NO_TIME = timedelta(0)
 
 # The Berita Acara form's free-text parts (the rest comes from the ticket and the catalog).
 BERITA_ACARA_FIELDS: tuple[str, ...] = (
@@ -62,6 +65,9 @@ class RouteStep:
     role: str
     superior: str | None  # who hears about a breach of this step (Agency.roles)
     duration: Duration  # a range's upper bound: a step is late only after the longest time
+    # The service's own work (the step on the product's SLA): it ends where the steps after it
+    # still fit before the ticket's due, instead of taking its full time.
+    elastic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,43 +174,101 @@ def step_duration(service: Service, step: ProcedureStep, product: str | None) ->
     return spec.due
 
 
-def route_for(agency: Agency, service: Service, product: str | None) -> tuple[RouteStep, ...]:
-    """The service's procedure with durations and escalation targets filled in."""
-    superiors = {r.code: r.superior for r in agency.roles}
+def route_for(
+    agency: Agency | None, service: Service, product: str | None
+) -> tuple[RouteStep, ...]:
+    """The service's procedure with durations and escalation targets (none without `agency`,
+    as for planning) filled in."""
+    superiors = {r.code: r.superior for r in agency.roles} if agency else {}
     return tuple(
         RouteStep(
             code=s.code,
             role=s.role,
             superior=superiors.get(s.role),
             duration=step_duration(service, s, product),
+            elastic=s.uses_service_sla,
         )
         for s in service.procedure
     )
 
 
+def published_times(
+    service: Service, product: str | None, calendar: WorkingCalendar, at: datetime
+) -> SlaTimes:
+    """The agency's published standard (Jangka Waktu Penyelesaian) for a request made at `at`:
+    target the range's lower bound, due its upper bound. What the requester is told, what every
+    message shows and what reports judge."""
+    return calendar.due(at, service.sla_for(product))
+
+
+def step_due(
+    route: tuple[RouteStep, ...],
+    index: int,
+    at: datetime,
+    due: datetime,
+    calendar: WorkingCalendar,
+) -> datetime:
+    """When step `index`, entered at `at`, is due, planned inside the ticket's `due`.
+
+    Fixed (administrative) steps keep their own time. The elastic step (the service's work) ends
+    where the fixed steps after it still fit before `due`, never later than its own time. When
+    the fixed steps cannot all fit before `due`, each gets its share of the office time left
+    (`plan_is_compressed` tells coordinators).
+    """
+    step = route[index]
+    own = calendar.add(at, step.duration)
+    after = _fixed_office_time(route[index + 1 :], own, calendar)
+    if step.elastic:
+        latest = calendar.subtract_office_time(due, after)
+        return max(min(own, latest), calendar.local(at))
+    available = calendar.office_time_between(at, due)
+    mine = calendar.office_time_between(at, own)
+    need = mine + after
+    if available <= _NO_TIME or need <= available:
+        return own  # it fits (or the ticket is late already: the step keeps its own time)
+    if after == _NO_TIME:
+        return calendar.add_office_time(at, available)  # the last one ends exactly at the due
+    return calendar.add_office_time(at, mine * (available / need))
+
+
 def plan_steps(
     service: Service, product: str | None, calendar: WorkingCalendar, start: datetime
 ) -> list[PlannedStep]:
-    """Each step's due time, chained from the previous step's due, for a request made at `start`."""
-    cursor = calendar.start_of(start)
+    """Each step's due when every step is done exactly on time, inside the published due."""
+    times = published_times(service, product, calendar, start)
+    route = route_for(None, service, product)
+    cursor = times.start
     planned: list[PlannedStep] = []
-    for step in service.procedure:
-        cursor = calendar.add(cursor, step_duration(service, step, product))
+    for index, step in enumerate(route):
+        cursor = step_due(route, index, cursor, times.due, calendar)
         planned.append(PlannedStep(code=step.code, role=step.role, due_at=cursor))
     return planned
 
 
-def overall_due(
+def plan_is_compressed(
     service: Service, product: str | None, calendar: WorkingCalendar, start: datetime
-) -> SlaTimes:
-    """The ticket's SLA times: the published SLA, due no earlier than the plan's last step."""
-    times = calendar.due(start, service.sla_for(product))
-    last = plan_steps(service, product, calendar, start)[-1].due_at
-    # The SOP tables give each step its own time, and those can add up to more than the headline
-    # SLA: babel puts 1 h of dispositions before the product's 1-5 working days and 1 h 15 min of
-    # report and filing after them. A due before the last step's would have the ticket breach
-    # while every officer is on time, so the later one wins (kalbar's steps fit their SLA).
-    return SlaTimes(start=times.start, target=times.target, due=max(times.due, last))
+) -> bool:
+    """True when the procedure's fixed steps alone take longer than the published standard, so
+    their times were shortened to fit (coordinators should know the plan is tight)."""
+    times = published_times(service, product, calendar, start)
+    route = route_for(None, service, product)
+    need = _fixed_office_time(route, times.start, calendar)
+    return need > calendar.office_time_between(times.start, times.due)
+
+
+def _fixed_office_time(
+    steps: tuple[RouteStep, ...], start: datetime, calendar: WorkingCalendar
+) -> timedelta:
+    """Office time the fixed steps take one after another from `start` (elastic ones: none)."""
+    total = _NO_TIME
+    cursor = start
+    for step in steps:
+        if step.elastic:
+            continue
+        end = calendar.add(cursor, step.duration)
+        total += calendar.office_time_between(cursor, end)
+        cursor = end
+    return total
 
 
 # --- transitions ----------------------------------------------------------------------------
@@ -224,7 +288,7 @@ def open_ticket(
 
     `by` is the officer filing a walk-in request for a requester; None when the requester did.
     """
-    times = overall_due(service, product, calendar, at)
+    times = published_times(service, product, calendar, at)
     route = route_for(agency, service, product)
     first = route[0]
     ticket = WorkflowTicket(
@@ -236,7 +300,7 @@ def open_ticket(
         officer=None,
         clock=SlaClock.started(times),
         step_started_at=times.start,
-        step_due_at=calendar.add(times.start, first.duration),
+        step_due_at=step_due(route, 0, times.start, times.due, calendar),
     )
     data = {
         "step": first.code,
@@ -282,7 +346,9 @@ def dispose(
             role=moving.role,
             officer=to_officer,
             step_started_at=ensure_aware(at),
-            step_due_at=calendar.add(at, moving.duration),
+            step_due_at=step_due(
+                ticket.route, ticket.route.index(moving), at, ticket.clock.due, calendar
+            ),
         )
     data = {
         "from_step": ticket.step,

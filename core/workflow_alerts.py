@@ -64,10 +64,13 @@ def alert_schedule(
     """The current step's alerts and when each comes due, earliest first."""
     step = ticket.current
     started = ticket.step_started_at
-    # The step's own office time, pauses excluded: a step is due `calendar.add(started, duration)`
-    # when it starts, and only pauses move `step_due_at` later.
-    allowance = calendar.office_time_between(started, calendar.add(started, step.duration))
+    # The step's office time, pauses excluded: at most its own time, less when it was planned
+    # shorter to fit inside the ticket's due (core.workflow.step_due); only pauses move
+    # `step_due_at` later. (A pause of a shortened step counts partly as its time: the 75%
+    # warning then comes a little early, never late.)
     total = calendar.office_time_between(started, ticket.step_due_at)  # allowance + pauses
+    own = calendar.office_time_between(started, calendar.add(started, step.duration))
+    allowance = min(own, total)
 
     def left(remaining: timedelta) -> datetime:
         """The instant when `remaining` office time is left before the step's due."""

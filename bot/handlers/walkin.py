@@ -29,7 +29,7 @@ from bot.handlers.forms import WORDS, WalkinForm, form_tap, form_words, interrup
 from bot.labels import describe_sla, format_moment, show_answer
 from bot.messages import Choice, Outbound
 from core.catalog.schema import FieldSpec, FieldType, Requirement, Service
-from core.workflow import overall_due
+from core.workflow import published_times
 from locales import Translator
 from storage import repositories as repo
 
@@ -398,7 +398,7 @@ def _summary(
             received = t("diterima di loket") if docs.get(requirement.code) else t("belum ada")
             lines.append(f"• {requirement.name.get(t.locale)}: {received}")
     sla = service.sla_for(product_code)
-    due = overall_due(service, product_code, req.desk.calendar, req.desk.now).due
+    due = published_times(service, product_code, req.desk.calendar, req.desk.now).due
     lines.append(
         t("Waktu penyelesaian: {sla} (perkiraan paling lambat {due})").format(
             sla=describe_sla(sla, t),

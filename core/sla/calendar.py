@@ -173,6 +173,23 @@ class WorkingCalendar:
             delta -= closing - cursor
         raise AssertionError("unreachable: working days never run out")  # pragma: no cover
 
+    def subtract_office_time(self, at: datetime, delta: timedelta) -> datetime:
+        """The instant `delta` of office time before `at` (at an opening, it stays there)."""
+        if delta < _ZERO:
+            raise ValueError(f"office time to subtract must not be negative, got {delta}")
+        here = self.local(at)
+        d = here.date()
+        for _ in range(_MAX_DAYS_WITHOUT_WORK):
+            if self.is_working_day(d):
+                cursor = min(here, self._closing(d))
+                opening = self._opening(d)
+                if cursor > opening:
+                    if delta <= cursor - opening:
+                        return cursor - delta
+                    delta -= cursor - opening
+            d -= timedelta(days=1)
+        raise CalendarError(f"no office time within {_MAX_DAYS_WITHOUT_WORK} days before {at}")
+
     def office_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Office time from `a` to `b` (negative when `b` is before `a`)."""
         a, b = self.local(a), self.local(b)

@@ -21,7 +21,7 @@ from core.catalog.loader import available_agencies, load_catalog
 from core.catalog.schema import FieldSpec, FieldType, Service
 from core.settings import get_settings
 from core.sla.calendar import calendar_for
-from core.workflow import overall_due
+from core.workflow import published_times
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import tickets
@@ -121,7 +121,7 @@ def test_a_scripted_terminal_chat_files_a_ticket(
     assert (ticket.agency, ticket.service, ticket.product) == (agency, service_code, product)
     assert [e.kind for e in events] == ["created", "opened"]
     assert set(ticket.fields) == {f.code for f in service.fields_for(product)}
-    expected = overall_due(service, product, calendar_for(catalog.agency), ticket.created_at)
+    expected = published_times(service, product, calendar_for(catalog.agency), ticket.created_at)
     assert ticket.due_at == expected.due
     assert ticket.target_at == expected.target
     # The /status line after filing lists the new ticket for this terminal user.

@@ -1,10 +1,12 @@
 """The alert sweep against a database, with the clock moved by hand.
 
 A babel network repair (perbaikan: 1-3 working days) reaches its work step, tindak-lanjut,
-on Monday 23 Nov 2026 at 10:00 WIB, so that step is due Thursday 26 Nov at 16:00. Its office
-time is 6 h + 8 h + 8 h + 8 h = 30 h: warn-75 comes at Thursday 08:30 (7.5 h left), warn-1h at
-15:00 and the breach at 16:00. The breach goes to the service desk, its superior role
-(pranata-komputer) and the coordinator; the disposing officers above are not told.
+on Monday 23 Nov 2026 at 10:00 WIB. The ticket is due at the published Thursday 26 Nov 16:00,
+and the report and filing after the work need 1 h 15 min, so that step is due Thursday 14:45.
+Its office time is 6 h + 8 h + 8 h + 6 h 45 min = 28 h 45 min: warn-75 comes at Wednesday
+15:33:45 (a quarter left), warn-1h at Thursday 13:45 and the breach at 14:45. The breach goes
+to the service desk, its superior role (pranata-komputer) and the coordinator; the disposing
+officers above are not told.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from tests.support.sweeps import (
 )
 
 START = wib(2026, 11, 23, 10, 0)
-WARN_75 = wib(2026, 11, 26, 8, 30)
-WARN_1H = wib(2026, 11, 26, 15, 0)
-BREACH = wib(2026, 11, 26, 16, 0)
+WARN_75 = wib(2026, 11, 25, 15, 33, 45)
+WARN_1H = wib(2026, 11, 26, 13, 45)
+BREACH = wib(2026, 11, 26, 14, 45)
 ALERT_TEXTS = ("telah memakai 75%", "jatuh tempo dalam 1 jam kerja", "melewati batas waktu")
 
 

@@ -2,9 +2,9 @@
 can ask for (/laporan), at babel: office hours 08:00-16:00 WIB on working days.
 
 The digest scenario, read on Tuesday 24 Nov 2026 at 08:00 (previous working day: Monday 23):
-- late: a network repair filed Mon 16 Nov (due Fri 20 Nov 09:15), still open;
-- due today: an application hosting filed Wed 18 Nov (due Tue 24 Nov 09:15);
-- on track: a network repair filed Mon 23 Nov (due Fri 27 Nov);
+- late: a network repair filed Mon 16 Nov (due Thu 19 Nov 16:00), still open;
+- due today: an application hosting filed Thu 19 Nov (due Tue 24 Nov 16:00);
+- on track: a network repair filed Mon 23 Nov (due Thu 26 Nov);
 - waiting: a repair filed Mon 23 Nov, its requester asked for a letter the same day;
 - finished Monday: one filed that morning (on time), one filed 16 Nov (late);
 - not counted: one rejected Monday, one finished the Friday before;
@@ -66,7 +66,7 @@ async def digest_scenario(office: Office) -> None:
     late = await file_request(office, wib(2026, 11, 16, 10, 0))
     today = await file_request(
         office,
-        wib(2026, 11, 18, 10, 0),
+        wib(2026, 11, 19, 10, 0),
         service="pembangunan-aplikasi",
         product="hosting-integrasi",
     )

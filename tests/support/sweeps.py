@@ -32,8 +32,10 @@ STAFF = {
 }
 
 
-def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=WIB)
+def wib(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=WIB)
 
 
 @dataclass

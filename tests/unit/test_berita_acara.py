@@ -9,8 +9,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, replace
 from datetime import date
 from io import BytesIO
@@ -27,37 +25,13 @@ from core.berita_acara import (
     render_berita_acara,
 )
 from core.catalog.loader import load_catalog
+from tests.support.pdf import all_text as _all_text
+from tests.support.pdf import run_tool as _run
+from tests.support.pdf import text as _text
+from tests.support.pdf import tool as _tool
 
 PT_PER_MM = 72 / 25.4
 DPI = 100
-
-
-def _tool(name: str) -> str:
-    """The poppler tool's path; skip (or fail under CI) when it is missing."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} (poppler-utils) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
-def _run(args: list[str], pdf: bytes) -> bytes:
-    """Run a poppler tool with the PDF on stdin and return its stdout."""
-    return subprocess.run(args, input=pdf, capture_output=True, check=True, timeout=60).stdout
-
-
-def _text(pdf: bytes) -> list[str]:
-    """Each page's text in drawing order, whitespace collapsed."""
-    out = _run([_tool("pdftotext"), "-raw", "-enc", "UTF-8", "-", "-"], pdf).decode()
-    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
-
-
-def _all_text(pdf: bytes) -> str:
-    """The whole document's text without the page footers, whitespace collapsed."""
-    footer = re.compile(r"Berita Acara · Tiket \S+ · Halaman \d+/\d+")
-    return " ".join(" ".join(footer.sub(" ", page).split()) for page in _text(pdf))
 
 
 @dataclass(frozen=True)

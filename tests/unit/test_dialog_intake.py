@@ -508,7 +508,7 @@ def test_cancel_from_the_summary_drops_everything_and_files_nothing() -> None:
     assert "Tidak ada tiket yang dibuat" in result.replies[0].text
 
 
-def test_submitting_files_a_ticket_due_when_every_procedure_step_can_be_done() -> None:
+def test_submitting_files_a_ticket_due_at_the_published_standard_with_every_step_inside() -> None:
     turn, ctx = at_service("babel", "jaringan-intra", "perbaikan")
     turn = fill_form(turn, ctx)
     result = tap(turn, ctx, "sum:send")
@@ -519,9 +519,9 @@ def test_submitting_files_a_ticket_due_when_every_procedure_step_can_be_done() -
     published = ctx.calendar.due(NOW, service.sla_for("perbaikan"))
     planned = plan_steps(service, "perbaikan", ctx.calendar, NOW)
     assert (ticket.service, ticket.product) == ("jaringan-intra", "perbaikan")
-    # babel's SOP steps add up to more than its published SLA: the later due is the real one.
+    # The published standard is the due; the SOP's steps are planned inside it.
     assert ticket.sla.start == published.start
-    assert ticket.sla.due == max(published.due, planned[-1].due_at) > published.due
+    assert ticket.sla.due == published.due == planned[-1].due_at
     assert ticket.step == service.procedure[0].code
     assert ticket.role == service.procedure[0].role
     first = service.procedure[0].duration
@@ -536,11 +536,10 @@ def test_the_ticket_message_gives_the_id_the_due_time_in_local_words_and_the_nex
     ticket = tap(fill_form(turn, ctx), ctx, "sum:send").effects[0]
     (reply,) = intake.filed_replies(ticket, "BABEL-2026-00001", Turn(), ctx)
     assert "nomor tiket BABEL-2026-00001" in reply.text
-    # 1-3 working days from Monday 10:00 WIB: target Tuesday at closing time. The SOP adds
-    # 1 hour of dispositions before those days and 1 h 15 min of report and filing after them,
-    # so the due moves from Thursday's closing to Friday 08:00 + 1 h 15 min.
+    # 1-3 working days from Monday 10:00 WIB: target Tuesday, due Thursday, at closing time:
+    # the published standard, the same moment the review showed.
     assert "Target selesai: Selasa, 24 November 2026 pukul 16.00 WIB" in reply.text
-    assert "Batas waktu penyelesaian: Jumat, 27 November 2026 pukul 09.15 WIB" in reply.text
+    assert "Batas waktu penyelesaian: Kamis, 26 November 2026 pukul 16.00 WIB" in reply.text
     assert "Langkah berikutnya: Kepala Dinas mendisposisikan" in reply.text
     assert "/status BABEL-2026-00001" in reply.text
 

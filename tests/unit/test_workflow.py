@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.catalog.schema import Catalog
+from core.catalog.schema import Catalog, Service
 from core.kinds import NoticeKind
 from core.sla import WorkingCalendar
+from core.sla.duration import parse_sla
 from core.tickets import TicketStatus
 from core.workflow import (
     Notice,
@@ -35,8 +36,9 @@ from core.workflow import (
     finish,
     note,
     open_ticket,
-    overall_due,
+    plan_is_compressed,
     plan_steps,
+    published_times,
     reject,
     request_completion,
     requester_completed,
@@ -83,7 +85,7 @@ def requester_notices(transition: Transition) -> list[Notice]:
 # --- plans ----------------------------------------------------------------------------------
 
 
-def test_babel_repair_plan_on_a_monday_morning_chains_each_step_from_the_previous_due(
+def test_babel_repair_plan_on_a_monday_morning_fits_every_step_inside_the_published_due(
     babel: Catalog, babel_cal: WorkingCalendar
 ) -> None:
     steps = plan(babel, babel_cal, "jaringan-intra", "perbaikan", wib(2026, 3, 2, 9))
@@ -91,25 +93,25 @@ def test_babel_repair_plan_on_a_monday_morning_chains_each_step_from_the_previou
         PlannedStep("disposisi-kadis", "kadis", wib(2026, 3, 2, 9, 30)),
         PlannedStep("disposisi-kabid", "kabid", wib(2026, 3, 2, 9, 45)),
         PlannedStep("perintah-prakom", "pranata-komputer", wib(2026, 3, 2, 10)),
-        # 3 working days from Monday: Tue, Wed, Thu, closing time.
-        PlannedStep("tindak-lanjut", "service-desk", wib(2026, 3, 5, 16)),
-        # Thursday is over at 16:00, so the hour is Friday 08:00-09:00.
-        PlannedStep("laporan", "service-desk", wib(2026, 3, 6, 9)),
-        PlannedStep("arsip", "service-desk", wib(2026, 3, 6, 9, 15)),
+        # Published "1-3 hari kerja" ends Thursday 16:00; the report (1 h) and filing (15 min)
+        # must still fit, so the work ends at 14:45.
+        PlannedStep("tindak-lanjut", "service-desk", wib(2026, 3, 5, 14, 45)),
+        PlannedStep("laporan", "service-desk", wib(2026, 3, 5, 15, 45)),
+        PlannedStep("arsip", "service-desk", wib(2026, 3, 5, 16)),
     ]
 
 
-def test_the_overall_due_waits_for_the_last_step_when_the_steps_outrun_the_published_sla(
+def test_the_published_standard_is_the_tickets_due_whatever_the_sop_steps_add_up_to(
     babel: Catalog, babel_cal: WorkingCalendar
 ) -> None:
     service = babel.service("jaringan-intra")
     assert service is not None
-    times = overall_due(service, "perbaikan", babel_cal, wib(2026, 3, 2, 9))
-    # Published "1-3 hari kerja": target Tuesday 16:00, due Thursday 16:00; the SOP's report
-    # and filing end Friday 09:15, which becomes the due.
+    times = published_times(service, "perbaikan", babel_cal, wib(2026, 3, 2, 9))
+    # Published "1-3 hari kerja": target Tuesday 16:00, due Thursday 16:00.
     assert times.start == wib(2026, 3, 2, 9)
     assert times.target == wib(2026, 3, 3, 16)
-    assert times.due == wib(2026, 3, 6, 9, 15)
+    assert times.due == wib(2026, 3, 5, 16)
+    assert not plan_is_compressed(service, "perbaikan", babel_cal, wib(2026, 3, 2, 9))
 
 
 def test_a_friday_afternoon_request_carries_its_dispositions_over_the_weekend(
@@ -120,9 +122,9 @@ def test_a_friday_afternoon_request_carries_its_dispositions_over_the_weekend(
         wib(2026, 3, 9, 8, 10),  # 20 min on Friday, 10 on Monday
         wib(2026, 3, 9, 8, 25),
         wib(2026, 3, 9, 8, 40),
-        wib(2026, 3, 12, 16),  # Tue 10, Wed 11, Thu 12
-        wib(2026, 3, 13, 9),
-        wib(2026, 3, 13, 9, 15),
+        wib(2026, 3, 11, 14, 45),  # due Wed 11 16:00 (Mon, Tue, Wed), less 1 h 15 min
+        wib(2026, 3, 11, 15, 45),
+        wib(2026, 3, 11, 16),
     ]
 
 
@@ -131,7 +133,7 @@ def test_a_saturday_request_starts_on_monday_morning(
 ) -> None:
     steps = plan(babel, babel_cal, "jaringan-intra", "perbaikan", wib(2026, 3, 7, 10))
     assert steps[0].due_at == wib(2026, 3, 9, 8, 30)
-    assert steps[3].due_at == wib(2026, 3, 12, 16)
+    assert steps[3].due_at == wib(2026, 3, 12, 14, 45)
 
 
 def test_the_christmas_cuti_bersama_and_new_year_are_skipped(
@@ -142,17 +144,14 @@ def test_the_christmas_cuti_bersama_and_new_year_are_skipped(
         wib(2026, 12, 23, 16),  # the half hour left on Wednesday
         wib(2026, 12, 28, 8, 15),  # Thu 24 cuti bersama, Fri 25 Natal, weekend
         wib(2026, 12, 28, 8, 30),
-        wib(2026, 12, 31, 16),  # Tue 29, Wed 30, Thu 31
-        wib(2027, 1, 4, 9),  # Fri 1 Jan is Tahun Baru
-        wib(2027, 1, 4, 9, 15),
+        wib(2026, 12, 30, 14, 45),  # due Wed 30 (Mon 28, Tue 29, Wed 30), less 1 h 15 min
+        wib(2026, 12, 30, 15, 45),
+        wib(2026, 12, 30, 16),
     ]
     service = babel.service("jaringan-intra")
     assert service is not None
     published = babel_cal.due(wib(2026, 12, 23, 15, 30), service.sla_for("perbaikan"))
-    assert published.due == wib(2026, 12, 30, 16)
-    assert overall_due(service, "perbaikan", babel_cal, wib(2026, 12, 23, 15, 30)).due == wib(
-        2027, 1, 4, 9, 15
-    )
+    assert published.due == wib(2026, 12, 30, 16) == steps[-1].due_at
 
 
 def test_kalbar_hosting_plan_stays_within_the_published_three_working_days(
@@ -167,7 +166,9 @@ def test_kalbar_hosting_plan_stays_within_the_published_three_working_days(
     service = kalbar.service("hosting")
     assert service is not None
     # The published 3 working days end Thursday 16:00, after the last step: that due stands.
-    assert overall_due(service, None, kalbar_cal, ptk(2026, 3, 2, 10)).due == ptk(2026, 3, 5, 16)
+    assert published_times(service, None, kalbar_cal, ptk(2026, 3, 2, 10)).due == ptk(
+        2026, 3, 5, 16
+    )
 
 
 def test_kalbar_hosting_uses_the_longer_friday(
@@ -205,7 +206,7 @@ def test_a_new_ticket_waits_for_the_first_steps_role_with_that_steps_due(
         None,
     )
     assert ticket.step_due_at == wib(2026, 3, 2, 9, 30)
-    assert ticket.clock.due == wib(2026, 3, 6, 9, 15)
+    assert ticket.clock.due == wib(2026, 3, 5, 16)
     assert [e.kind for e in opened.events] == ["opened"]
     assert opened.events[0].actor_kind == "requester"
     assert [(n.recipient_kind, n.recipient, n.kind) for n in opened.notices] == [
@@ -265,7 +266,7 @@ def test_a_babel_repair_is_disposed_through_every_step_and_finished_with_the_ber
     prakom = dispose(ticket, calendar=babel_cal, by=PRAKOM, at=wib(2026, 3, 2, 10), to_officer=DESK)
     ticket = prakom.ticket
     assert (ticket.step, ticket.officer) == ("tindak-lanjut", DESK)
-    assert ticket.step_due_at == wib(2026, 3, 5, 16)
+    assert ticket.step_due_at == wib(2026, 3, 5, 14, 45)
     assert prakom.notices[0] == Notice(
         "officer",
         DESK,
@@ -276,7 +277,7 @@ def test_a_babel_repair_is_disposed_through_every_step_and_finished_with_the_ber
             "role": "service-desk",
             "from_step": "perintah-prakom",
             "instruction": "",
-            "step_due_at": "2026-03-05T16:00:00+07:00",
+            "step_due_at": "2026-03-05T14:45:00+07:00",
             "by": PRAKOM,
         },
     )
@@ -299,13 +300,13 @@ def test_a_babel_repair_is_disposed_through_every_step_and_finished_with_the_ber
     assert done.notices[0].data["berita_acara"]["lokasi"] == "Gedung Dinas Pendidikan lantai 2"
 
 
-def test_a_finish_after_the_overall_due_is_recorded_as_late(
+def test_a_finish_after_the_published_due_is_recorded_as_late(
     babel: Catalog, babel_cal: WorkingCalendar
 ) -> None:
     ticket = at_work_step(babel, babel_cal)
     for at in (wib(2026, 3, 6, 9), wib(2026, 3, 6, 9, 30)):
         ticket = dispose(ticket, calendar=babel_cal, by=DESK, at=at, to_officer=DESK).ticket
-    # Overall due is Friday 09:15.
+    # The published due is Thursday 16:00.
     done = finish(ticket, BERITA_ACARA, by=DESK, at=wib(2026, 3, 6, 9, 40))
     assert done.events[0].data["late"] is True
 
@@ -324,7 +325,7 @@ def test_a_disposition_to_a_colleague_keeps_the_step_and_its_due(
         instruction="Tolong gantikan, saya dinas luar",
     )
     assert (moved.ticket.step, moved.ticket.officer) == ("tindak-lanjut", DESK_2)
-    assert moved.ticket.step_due_at == wib(2026, 3, 5, 16)
+    assert moved.ticket.step_due_at == wib(2026, 3, 5, 14, 45)
     # The requester's request has not moved on, so they are not bothered.
     assert [(n.recipient_kind, n.recipient) for n in moved.notices] == [("officer", DESK_2)]
 
@@ -421,7 +422,7 @@ def test_kalbar_hosting_goes_through_its_procedure(
 def test_asking_the_requester_for_documents_stops_the_clock_and_their_answer_shifts_every_due(
     babel: Catalog, babel_cal: WorkingCalendar
 ) -> None:
-    ticket = at_work_step(babel, babel_cal)  # step due Thu 5 Mar 16:00, overall Fri 6 Mar 09:15
+    ticket = at_work_step(babel, babel_cal)  # step due Thu 5 Mar 14:45, the ticket's 16:00
     asked = request_completion(
         ticket, "Mohon lampirkan surat permohonan", by=DESK, at=wib(2026, 3, 3, 14)
     )
@@ -437,8 +438,8 @@ def test_asking_the_requester_for_documents_stops_the_clock_and_their_answer_shi
     resumed = answered.ticket
     assert resumed.status is TicketStatus.DIPROSES
     assert resumed.paused_at is None
-    assert resumed.step_due_at == wib(2026, 3, 6, 12)  # Thu 16:00 + 4 h = Fri 12:00
-    assert resumed.clock.due == wib(2026, 3, 6, 13, 15)  # Fri 09:15 + 4 h
+    assert resumed.step_due_at == wib(2026, 3, 6, 10, 45)  # Thu 14:45 + 4 h = Fri 10:45
+    assert resumed.clock.due == wib(2026, 3, 6, 12)  # Thu 16:00 + 4 h
     assert answered.events[0].data["paused_seconds"] == 4 * 3600
     assert answered.events[0].actor_kind == "requester"
     assert [(n.recipient_kind, n.recipient, n.kind) for n in answered.notices] == [
@@ -693,3 +694,55 @@ def test_complaints_go_to_the_complaints_officer_or_else_the_coordinators(
 ) -> None:
     assert complaint_role(kalbar.agency) == "pengelola-pengaduan"
     assert complaint_role(babel.agency) == "coordinator"
+
+
+# --- steps planned inside the published due --------------------------------------------------
+
+
+def press_conference_with_slow_steps(kalbar: Catalog) -> Service:
+    """kalbar's press conference (published 60 minutes) if its two steps took 1 h each."""
+    service = kalbar.service("konferensi-pers")
+    assert service is not None
+    hour = parse_sla("1 jam")
+    steps = [step.model_copy(update={"duration": hour}) for step in service.procedure]
+    return service.model_copy(update={"procedure": steps})
+
+
+def test_steps_that_cannot_fit_the_published_due_share_it_in_proportion_and_are_flagged(
+    kalbar: Catalog, kalbar_cal: WorkingCalendar
+) -> None:
+    service = press_conference_with_slow_steps(kalbar)
+    at = ptk(2026, 3, 2, 9)
+    assert plan_is_compressed(service, None, kalbar_cal, at)
+    # 2 hours of steps inside the published 60 minutes: half an hour each, ending at the due.
+    assert [s.due_at for s in plan_steps(service, None, kalbar_cal, at)] == [
+        ptk(2026, 3, 2, 9, 30),
+        ptk(2026, 3, 2, 10),
+    ]
+    assert published_times(service, None, kalbar_cal, at).due == ptk(2026, 3, 2, 10)
+
+
+def test_steps_that_fit_keep_their_own_times_and_are_not_flagged(
+    kalbar: Catalog, kalbar_cal: WorkingCalendar
+) -> None:
+    service = kalbar.service("konferensi-pers")
+    assert service is not None
+    at = ptk(2026, 3, 2, 9)
+    assert not plan_is_compressed(service, None, kalbar_cal, at)
+    assert [s.due_at for s in plan_steps(service, None, kalbar_cal, at)] == [
+        ptk(2026, 3, 2, 9, 15),
+        ptk(2026, 3, 2, 10),
+    ]
+
+
+def test_work_reached_late_is_due_at_once_and_the_steps_after_it_still_end_by_the_due(
+    babel: Catalog, babel_cal: WorkingCalendar
+) -> None:
+    ticket = repair(babel, babel_cal, wib(2026, 3, 2, 9))
+    # The dispositions took until Thursday 15:00: no time is left for the work itself.
+    for at in (wib(2026, 3, 5, 14), wib(2026, 3, 5, 14, 30), wib(2026, 3, 5, 15)):
+        ticket = dispose(ticket, calendar=babel_cal, by=DESK, at=at).ticket
+    assert (ticket.step, ticket.step_due_at) == ("tindak-lanjut", wib(2026, 3, 5, 15))
+    ticket = dispose(ticket, calendar=babel_cal, by=DESK, at=wib(2026, 3, 5, 15)).ticket
+    # The report (1 h) and filing (15 min) share the hour left before Thursday 16:00.
+    assert (ticket.step, ticket.step_due_at) == ("laporan", wib(2026, 3, 5, 15, 48))

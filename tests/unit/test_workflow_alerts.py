@@ -1,11 +1,13 @@
 """Warnings and breach escalation, driven by a fake scheduler over frozen instants.
 
-The main case is a babel network repair whose work step (tindak-lanjut, 3 working days) was
-handed to a service-desk officer on Monday 2 Mar 2026 at 10:00, so it is due Thursday 5 Mar at
-16:00. Its office time is Mon 10-16 (6 h) + Tue, Wed, Thu (8 h each) = 30 h, so:
-- warn-75 comes when 7.5 h are left: Thursday 08:30;
-- warn-1h at Thursday 15:00;
-- breach at Thursday 16:00.
+The main case is a babel network repair whose work step (tindak-lanjut, up to 3 working days)
+was handed to a service-desk officer on Monday 2 Mar 2026 at 10:00. The ticket is due at the
+published Thursday 5 Mar 16:00 and the report and filing after the work take 1 h 15 min, so the
+work is due Thursday 14:45. Its office time is Mon 10-16 (6 h) + Tue, Wed (8 h each) + Thu
+08:00-14:45 (6 h 45 min) = 28 h 45 min, so:
+- warn-75 comes when a quarter (7 h 11 min 15 s) is left: Wednesday 15:33:45;
+- warn-1h at Thursday 13:45;
+- breach at Thursday 14:45.
 """
 
 from __future__ import annotations
@@ -70,9 +72,9 @@ def test_the_work_steps_alerts_fall_at_75_percent_one_hour_before_and_at_the_due
     babel: Catalog, cal: WorkingCalendar
 ) -> None:
     assert alert_schedule(at_work_step(babel, cal), cal) == [
-        ("warn-75", wib(2026, 3, 5, 8, 30)),
-        ("warn-1h", wib(2026, 3, 5, 15)),
-        ("breach", wib(2026, 3, 5, 16)),
+        ("warn-75", wib(2026, 3, 4, 15, 33, 45)),
+        ("warn-1h", wib(2026, 3, 5, 13, 45)),
+        ("breach", wib(2026, 3, 5, 14, 45)),
     ]
 
 
@@ -84,9 +86,9 @@ def test_a_scheduler_sweeping_every_quarter_hour_sends_each_alert_once_at_its_ti
         at_work_step(babel, cal), every(wib(2026, 3, 2, 10), wib(2026, 3, 9, 10), QUARTER)
     )
     assert scheduler.sent == [
-        (f"{WORK}:warn-75", wib(2026, 3, 5, 8, 30)),
-        (f"{WORK}:warn-1h", wib(2026, 3, 5, 15)),
-        (f"{WORK}:breach", wib(2026, 3, 5, 16)),
+        (f"{WORK}:warn-75", wib(2026, 3, 4, 15, 45)),  # the first sweep after 15:33:45
+        (f"{WORK}:warn-1h", wib(2026, 3, 5, 13, 45)),
+        (f"{WORK}:breach", wib(2026, 3, 5, 14, 45)),
     ]
 
 
@@ -107,9 +109,9 @@ def test_a_warning_overtaken_by_a_later_one_is_never_sent(
 ) -> None:
     ticket = at_work_step(babel, cal)
     scheduler = FakeScheduler(cal)
-    # Down from Wednesday until Thursday 15:10: the 75% warning was missed, the 1-hour one is due.
+    # Down from Wednesday until Thursday 13:50: the 75% warning was missed, the 1-hour one is due.
     scheduler.sweep(ticket, [wib(2026, 3, 4, 12)])
-    scheduler.sweep(ticket, every(wib(2026, 3, 5, 15, 10), wib(2026, 3, 6, 12), QUARTER))
+    scheduler.sweep(ticket, every(wib(2026, 3, 5, 13, 50), wib(2026, 3, 6, 12), QUARTER))
     assert [key for key, _ in scheduler.sent] == [f"{WORK}:warn-1h", f"{WORK}:breach"]
 
 
@@ -117,7 +119,7 @@ def test_the_breach_goes_to_the_officer_the_roles_superior_and_the_coordinators(
     babel: Catalog, cal: WorkingCalendar
 ) -> None:
     ticket = at_work_step(babel, cal)
-    (alert,) = alerts_due(ticket, cal, wib(2026, 3, 5, 16), set())
+    (alert,) = alerts_due(ticket, cal, wib(2026, 3, 5, 14, 45), set())
     assert (alert.key, alert.kind, alert.step) == (f"{WORK}:breach", "breach", WORK)
     # service-desk's superior in babel.yaml is the computer officer (pranata-komputer).
     assert [(n.recipient_kind, n.recipient) for n in alert.notices] == [
@@ -125,7 +127,7 @@ def test_the_breach_goes_to_the_officer_the_roles_superior_and_the_coordinators(
         ("role", "pranata-komputer"),
         ("coordinators", None),
     ]
-    assert alert.notices[1].data["step_due_at"] == "2026-03-05T16:00:00+07:00"
+    assert alert.notices[1].data["step_due_at"] == "2026-03-05T14:45:00+07:00"
     assert alert.event.kind == "escalated"
     assert alert.event.data["key"] == f"{WORK}:breach"
 
@@ -192,13 +194,14 @@ def test_nothing_is_due_while_the_ticket_waits_for_the_requester_and_alerts_move
     waiting = request_completion(ticket, "Mohon surat", by=DESK, at=wib(2026, 3, 3, 14)).ticket
     assert alerts_due(waiting, cal, wib(2026, 3, 9, 10), set()) == []
     assert next_alert_at(waiting, cal, set()) is None
-    # 4 office hours waited (Tue 14-16, Wed 8-10): the step is due Friday 12:00 and keeps its
-    # 30 h, so 7.5 h before the due is Thursday 12:30.
+    # 4 office hours waited (Tue 14-16, Wed 8-10): the step is due Friday 10:45. A pause of a
+    # shortened step counts its own 30 h as its time, so the quarter left is 7.5 h before the
+    # due, Thursday 11:15 (a little early rather than late).
     resumed = requester_completed(waiting, calendar=cal, at=wib(2026, 3, 4, 10)).ticket
     assert alert_schedule(resumed, cal) == [
-        ("warn-75", wib(2026, 3, 5, 12, 30)),
-        ("warn-1h", wib(2026, 3, 6, 11)),
-        ("breach", wib(2026, 3, 6, 12)),
+        ("warn-75", wib(2026, 3, 5, 11, 15)),
+        ("warn-1h", wib(2026, 3, 6, 9, 45)),
+        ("breach", wib(2026, 3, 6, 10, 45)),
     ]
 
 
@@ -209,7 +212,7 @@ def test_a_breach_already_sent_is_not_followed_by_warnings_when_a_pause_moves_th
     sent = {f"{WORK}:breach"}
     waiting = request_completion(ticket, "Mohon foto", by=DESK, at=wib(2026, 3, 6, 8)).ticket
     resumed = requester_completed(waiting, calendar=cal, at=wib(2026, 3, 9, 8)).ticket
-    assert resumed.step_due_at == wib(2026, 3, 6, 16)
+    assert resumed.step_due_at == wib(2026, 3, 6, 14, 45)  # Thursday 14:45 + Friday's 8 h
     assert alerts_due(resumed, cal, wib(2026, 3, 9, 9), sent) == []
     assert next_alert_at(resumed, cal, sent) is None
 
@@ -218,12 +221,12 @@ def test_next_alert_at_names_the_next_instant_with_something_to_send(
     babel: Catalog, cal: WorkingCalendar
 ) -> None:
     ticket = at_work_step(babel, cal)
-    assert next_alert_at(ticket, cal, set()) == wib(2026, 3, 5, 8, 30)
-    assert next_alert_at(ticket, cal, {f"{WORK}:warn-75"}) == wib(2026, 3, 5, 15)
-    assert next_alert_at(ticket, cal, {f"{WORK}:warn-1h"}) == wib(2026, 3, 5, 16)
+    assert next_alert_at(ticket, cal, set()) == wib(2026, 3, 4, 15, 33, 45)
+    assert next_alert_at(ticket, cal, {f"{WORK}:warn-75"}) == wib(2026, 3, 5, 13, 45)
+    assert next_alert_at(ticket, cal, {f"{WORK}:warn-1h"}) == wib(2026, 3, 5, 14, 45)
     # A warning of an earlier step says nothing about this one.
-    assert next_alert_at(ticket, cal, {"disposisi-kadis:breach"}) == wib(2026, 3, 5, 8, 30)
-    assert alerts_due(ticket, cal, wib(2026, 3, 5, 8, 29), set()) == []
+    assert next_alert_at(ticket, cal, {"disposisi-kadis:breach"}) == wib(2026, 3, 4, 15, 33, 45)
+    assert alerts_due(ticket, cal, wib(2026, 3, 4, 15, 33), set()) == []
 
 
 def test_a_closed_ticket_has_no_alerts(babel: Catalog, cal: WorkingCalendar) -> None:

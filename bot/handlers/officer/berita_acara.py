@@ -26,7 +26,7 @@ from bot.handlers.officer.common import (
 )
 from bot.handlers.officer.permissions import require_act
 from bot.handlers.officer.usage import usages
-from bot.labels import clip, role_label
+from bot.labels import clip, format_moment, role_label
 from bot.messages import Outbound, OutboundDocument
 from core.berita_acara import BeritaAcara, berita_acara_for, render_berita_acara
 from core.kinds import ErrorCode
@@ -251,4 +251,5 @@ def _berita_acara(
         lokasi=str(answers.get("lokasi", "")),
         pemohon_name=str(pemohon) if pemohon else None,
         petugas_signer=(officer.name, officer.nip),
+        batas_waktu=format_moment(record.due_at, desk.calendar.zone, indonesian),
     )

@@ -36,6 +36,7 @@ from bot.labels import (
 from bot.messages import Choice
 from core.catalog.schema import Service
 from core.kinds import EventKind
+from core.workflow import plan_is_compressed
 from storage import queues
 from storage import repositories as repo
 
@@ -117,6 +118,16 @@ async def _whereabouts(req: Request, found: Found) -> list[str]:
             due += " — " + t("TERLAMBAT")
         lines.append(due)
     lines.append(t("Batas penyelesaian: {when}").format(when=moment(req, record.due_at)))
+    service = desk.service(record.service)
+    if service is not None and plan_is_compressed(
+        service, record.product, desk.calendar, record.start_at
+    ):
+        lines.append(
+            t(
+                "Catatan: waktu tahap-tahap SOP lebih panjang dari standar pelayanan, jadi batas "
+                "tiap tahap dipadatkan agar selesai tepat waktu."
+            )
+        )
     following = ticket.next_step
     if following is not None:
         others = await repo.officers_with_role(req.conn, agency=desk.agency, role=following.role)
