@@ -118,10 +118,19 @@ def classes_for(catalog: Catalog, about: str | None) -> list[ComplaintClass]:
     return list(catalog.complaint_classes_for(about))
 
 
+def has_own_standard(catalog: Catalog) -> bool:
+    """True when the catalog publishes a complaints service of its own (kalbar's Pengaduan
+    Masyarakat, 8 hari kerja): its standard is the limit until an officer classifies."""
+    return catalog.service(COMPLAINT_SERVICE) is not None
+
+
 def provisional_class(
     catalog: Catalog, about: str | None, calendar: WorkingCalendar, received: datetime
 ) -> ComplaintClass | None:
-    """The class with the shortest limit: it applies until an officer classifies the complaint."""
+    """The limit until an officer classifies the complaint: none where the agency's own
+    complaints service has a published standard, else the class with the shortest limit."""
+    if has_own_standard(catalog):
+        return None
     classes = classes_for(catalog, about)
     if not classes:
         return None

@@ -209,6 +209,13 @@ async def _file(req: Request) -> Step:
         )
     else:
         lines.append(t("Batas waktu penyelesaian: {when}.").format(when=when))
+        if classes_for(desk.catalog, about):
+            lines.append(
+                t(
+                    "Setelah pengaduan ditelaah dan diklasifikasikan, batas waktunya dapat "
+                    "berubah; kami akan memberi tahu Bapak/Ibu."
+                )
+            )
     lines.append(
         t("Simpan nomor tiket ini. Cek perkembangannya kapan saja dengan /status {ref}.").format(
             ref=record.ref

@@ -1,6 +1,7 @@
 """Public complaints (/pengaduan): filed one question at a time, routed to the complaints
-procedure with the shortest class's limit, and classified by an officer (/klasifikasi), which
-sets the due time from the agency's limits and tells the requester."""
+procedure with the agency's own complaints standard (kalbar: 8 working days) or else the shortest
+class's limit, and classified by an officer (/klasifikasi), which sets the due time from the
+agency's limits and tells the requester."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def due_in(engine: DialogEngine, limit: str) -> datetime:
     return engine.calendar.due(NOW, parse_sla(limit)).due
 
 
-async def test_a_complaint_is_filed_under_the_complaints_procedure_with_the_shortest_limit(
+async def test_a_kalbar_complaint_gets_its_pengaduan_services_own_eight_days_until_classified(
     db: Database, tmp_path: Path
 ) -> None:
     engine = make_engine(db, tmp_path)
@@ -60,21 +61,36 @@ async def test_a_complaint_is_filed_under_the_complaints_procedure_with_the_shor
         "isi_pengaduan": COMPLAINT,
         "kontak": "+6281234567890",
     }
-    assert ticket.due_at == due_in(engine, "5 hari kerja")
-    assert ticket.ref in reply and "5 hari kerja" in reply
-    assert "complaint-limit" in await event_kinds(db, ticket.id)
+    # kalbar publishes Pengaduan Masyarakat as a service of 8 working days.
+    assert ticket.due_at == due_in(engine, "8 hari kerja")
+    assert ticket.ref in reply and "dapat berubah" in reply
+    assert "complaint-limit" not in await event_kinds(db, ticket.id)
     assert (await conversation(db, "chat-warga"))["state"] == "idle"
 
 
-async def test_a_complaint_about_press_conferences_has_their_two_day_limit(
+async def test_a_kalbar_press_conference_complaint_classified_light_has_two_days(
     db: Database, tmp_path: Path
 ) -> None:
     engine = make_engine(db, tmp_path)
-    reply = await complain(Chat(engine, "wartawan"), about="konferensi-pers", contact=None)
+    officer = Chat(engine, "pengaduan")
+    await add_officer(db, officer, name="Petugas Pengaduan", roles=["pengelola-pengaduan"])
+    await complain(Chat(engine, "wartawan"), about="konferensi-pers", contact=None)
     ticket = await the_ticket(db)
     assert ticket.fields["tentang"] == "konferensi-pers" and ticket.fields["kontak"] is None
-    assert ticket.due_at == due_in(engine, "2 hari kerja")
-    assert "2 hari kerja" in reply
+    assert ticket.due_at == due_in(engine, "8 hari kerja")
+    await officer.tap(f"kl:{ticket.ref}:ringan")
+    assert (await the_ticket(db)).due_at == due_in(engine, "2 hari kerja")
+
+
+async def test_an_agency_without_a_complaints_service_starts_at_its_shortest_class(
+    db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(db, tmp_path, agency="babel")
+    reply = await complain(Chat(engine, "warga"))
+    ticket = await the_ticket(db)
+    assert ticket.due_at == due_in(engine, "5 hari kerja")
+    assert "5 hari kerja" in reply
+    assert "complaint-limit" in await event_kinds(db, ticket.id)
 
 
 async def test_the_dialog_asks_one_thing_at_a_time_with_buttons(
