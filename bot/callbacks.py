@@ -47,6 +47,7 @@ class OfficerAction(StrEnum):
     DISPOSE = "dsp"
     ASSIGN = "tgs"
     FINISH = "sls"
+    FILE = "lmp"  # send one of the ticket's attachments (TARGET: its id)
 
 
 ALL_OFFICERS = "all"  # an OfficerTap target: everyone holding the next step's role

@@ -731,3 +731,30 @@ async def test_an_officer_may_answer_whom_by_typing_the_buttons_number_or_cancel
     row = await ticket(db, ref)
     assert (row["step"], row["assigned_officer_id"]) == ("tindak-lanjut", staff.ids["budi"])
     assert "Instruksi: Ganti kabel" in (await queued_to(db, "budi"))[-1]["text"]
+
+
+# --- attachments reach officers ---------------------------------------------------------------
+
+
+async def test_an_officer_opens_the_signed_letter_from_the_ticket_and_nobody_else_can(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    staff = await babel_staff(engine)
+    ref = await file_repair(engine)
+
+    shown = await staff["kadis"].say(f"/tiket {ref}")
+    assert "surat-permohonan.pdf" in said(shown)
+    tap = buttons(shown)["Lampiran: surat-permohonan.pdf"]
+    opened = await staff["kadis"].tap(tap)
+    (document,) = [r.document for r in opened.replies if r.document is not None]
+    assert document.filename == "surat-permohonan.pdf" and document.data == PDF
+
+    # The same button in a requester's hands, or another ticket's number, opens nothing.
+    stranger = await Chat(engine, "orang-lain").tap(tap)
+    assert all(r.document is None for r in stranger.replies)
+    assert "khusus untuk petugas" in said(stranger)
+    other = await file_quietly(engine)
+    wrong = await staff["kadis"].tap(tap.replace(ref, other))
+    assert all(r.document is None for r in wrong.replies)
+    assert "tidak ada pada tiket" in said(wrong)

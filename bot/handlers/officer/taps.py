@@ -11,7 +11,7 @@ from bot.handlers.officer.berita_acara import berita_acara_tap, berita_acara_tex
 from bot.handlers.officer.common import guarded, say
 from bot.handlers.officer.dispose import dispose_tap, pending_dispose_text
 from bot.handlers.officer.take_assign import assign_tap, take_ticket
-from bot.handlers.officer.ticket_view import show_ticket
+from bot.handlers.officer.ticket_view import send_attachment, show_ticket
 from storage import repositories as repo
 
 
@@ -34,6 +34,8 @@ async def on_tap(req: Request, officer: repo.OfficerRecord) -> Step:
             return await assign_tap(req, officer, tap.ref, tap.target)
         case OfficerAction.FINISH:
             return await finish_command(req, officer, tap.ref)
+        case OfficerAction.FILE:
+            return await send_attachment(req, officer, tap.ref, tap.target)
         case _:
             assert_never(tap.action)
 

@@ -3,6 +3,7 @@ can do with it next."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import assert_never
 
 from bot.callbacks import (
@@ -15,6 +16,8 @@ from bot.handlers.base import Request
 from bot.handlers.officer.common import (
     HISTORY_EVENTS,
     Found,
+    Refusal,
+    answer,
     find_ticket,
     is_late,
     moment,
@@ -33,12 +36,14 @@ from bot.labels import (
     show_answer,
     show_document,
 )
-from bot.messages import Choice
+from bot.messages import Choice, Outbound, OutboundDocument
 from core.catalog.schema import Service
 from core.kinds import EventKind
 from core.workflow import plan_is_compressed
 from storage import queues
 from storage import repositories as repo
+
+FILE_BUTTONS = 5  # a button per attachment for the first few; the list names them all
 
 
 async def show_ticket(req: Request, officer: repo.OfficerRecord, ref: str) -> Step:
@@ -46,7 +51,41 @@ async def show_ticket(req: Request, officer: repo.OfficerRecord, ref: str) -> St
     found = await find_ticket(req, ref, usage=usages(req.t)["tiket"], lock=False)
     await require_view(req, officer, found)
     text = await _details(req, found)
-    return say(req, text, await ticket_buttons(req, officer, found))
+    files = await queues.ticket_attachments(req.conn, ticket_id=found.record.id)
+    buttons = await ticket_buttons(req, officer, found)
+    buttons += [
+        choice(
+            OfficerTap(OfficerAction.FILE, found.record.ref, str(f.id)).pack(),
+            req.t("Lampiran: {file}").format(file=clip(f.filename, 40)),
+        )
+        for f in files[:FILE_BUTTONS]
+    ]
+    return say(req, text, buttons)
+
+
+async def send_attachment(
+    req: Request, officer: repo.OfficerRecord, ref: str, attachment: str
+) -> Step:
+    """The file itself (a signed letter to check), to an officer who may see the ticket."""
+    t = req.t
+    found = await find_ticket(req, ref, usage=usages(t)["tiket"], lock=False)
+    await require_view(req, officer, found)
+    wanted = int(attachment) if attachment.isascii() and attachment.isdigit() else None
+    files = await queues.ticket_attachments(req.conn, ticket_id=found.record.id)
+    chosen = next((f for f in files if f.id == wanted), None)
+    if chosen is None:
+        raise Refusal(t("Lampiran tersebut tidak ada pada tiket {ref}.").format(ref=ref))
+    try:
+        data = await asyncio.to_thread(req.desk.store.read, chosen.path)
+    except OSError:
+        raise Refusal(
+            t("Maaf, berkas {file} tidak dapat dibuka. Mohon hubungi koordinator.").format(
+                file=chosen.filename
+            )
+        ) from None
+    document = OutboundDocument(chosen.filename, chosen.mime, data)
+    text = t("Lampiran tiket {ref}: {file}").format(ref=found.record.ref, file=chosen.filename)
+    return answer(req, Outbound(text, document=document))
 
 
 async def _details(req: Request, found: Found) -> str:
