@@ -131,7 +131,9 @@ def test_a_scripted_terminal_chat_files_a_ticket(
 def test_the_chat_runs_as_a_process_reading_piped_input(workdir: Path) -> None:
     catalog = load_catalog("purbalingga")
     service = catalog.services[0]
-    typed = script("purbalingga", service, None, workdir / "surat.pdf").replace("/keluar\n", "")
+    typed = script("purbalingga", service, "gangguan", workdir / "surat.pdf").replace(
+        "/keluar\n", ""
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", "from bot.cli import app; app()", "chat", "--agency", "purbalingga"],

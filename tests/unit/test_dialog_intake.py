@@ -378,10 +378,12 @@ def test_every_button_data_fits_in_64_bytes() -> None:
 # --- documents ------------------------------------------------------------------------------
 
 
-def _at_document(agency: str, service: str) -> tuple[Turn, Context]:
-    turn, ctx = at_service(agency, service)
+def _at_document(agency: str, service: str, product: str | None = None) -> tuple[Turn, Context]:
+    turn, ctx = at_service(agency, service, product)
+    found = ctx.catalog.service(service)
+    assert found is not None
     while turn.state is State.ASK_FIELD:
-        spec = next(f for f in ctx.catalog.service(service).fields if f.code == turn.data["field"])  # type: ignore[union-attr]
+        spec = next(f for f in found.fields_for(product) if f.code == turn.data["field"])
         if spec.type is FieldType.CHOICE:
             turn = after(tap(turn, ctx, f"fld:{spec.choices[0].code}"))
         else:
@@ -431,7 +433,7 @@ def test_a_file_sent_while_a_field_is_asked_is_not_taken() -> None:
 
 
 def test_srikandi_is_offered_where_the_standard_allows_it_and_the_number_is_checked() -> None:
-    turn, ctx = _at_document("purbalingga", "internet-jaringan")
+    turn, ctx = _at_document("purbalingga", "internet-jaringan", "gangguan")
     assert "srikandi" in data_of(only(intake.reask(turn, ctx)))
     asking = after(tap(turn, ctx, "srikandi"))
     assert asking.state is State.ASK_SRIKANDI
