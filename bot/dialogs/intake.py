@@ -9,13 +9,15 @@ lives in the conversation's JSON, never in process memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.callbacks import choice
+from bot.dialogs.confirmation import filed_replies as filed_replies
 from bot.dialogs.state import (
     HANDLER_STATES,
+    URGENT_FIELD,
     Context,
     FileTicket,
     IntakeData,
@@ -25,7 +27,6 @@ from bot.dialogs.state import (
     UploadProblem,
     intake_data,
 )
-from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
@@ -34,11 +35,12 @@ from bot.dialogs.values import (
     valid_srikandi,
     validate,
 )
+from bot.dialogs.words import EVENT_LATER, EVENT_URGENT, interpret, is_greeting
 from bot.labels import describe_sla, format_day, format_moment, show_answer, show_document
 from bot.messages import Choice, Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
 from core.sla.calendar import SlaTimes
-from core.workflow import open_ticket
+from core.workflow import open_ticket, published_times
 from locales import SUPPORTED, Translator, translator
 
 SUGGESTIONS = 3
@@ -187,6 +189,8 @@ def question_for(turn: Turn, ctx: Context) -> Outbound:
         return _product_question(turn, service, t)
     if state is State.ASK_FIELD:
         spec = _field(turn, service, turn.data.get("field"))
+        if spec is not None and spec.event and turn.data.get("event_pending"):
+            return _event_question(turn, service, ctx, t)
         if spec is not None:
             return _field_question(turn, spec, ctx, t)
     if state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
@@ -196,48 +200,6 @@ def question_for(turn: Turn, ctx: Context) -> Outbound:
     if state is State.CHOOSE_EDIT:
         return _edit_question(turn, service, t)
     return _summary(turn, service, ctx, t)
-
-
-def filed_replies(ticket: FileTicket, ref: str, turn: Turn, ctx: Context) -> list[Outbound]:
-    """The confirmation after the ticket was created: its number, SLA and the next step."""
-    t = _t(turn)
-    zone = ctx.catalog.agency.timezone
-    service = ctx.catalog.service(ticket.service)
-    lines = [
-        t("Terima kasih. Permohonan Bapak/Ibu sudah kami terima dengan nomor tiket {ref}.").format(
-            ref=ref
-        )
-    ]
-    if ticket.sla.start > ticket.submitted_at:
-        lines.append(
-            t(
-                "Permohonan masuk di luar jam layanan, sehingga waktu penyelesaian dihitung "
-                "mulai {start}."
-            ).format(start=format_moment(ticket.sla.start, zone, t))
-        )
-    if ticket.sla.target is not None:
-        lines.append(
-            t("Target selesai: {when}.").format(when=format_moment(ticket.sla.target, zone, t))
-        )
-    lines.append(
-        t("Batas waktu penyelesaian: {when}.").format(when=format_moment(ticket.sla.due, zone, t))
-    )
-    if service is not None:
-        first = next((s for s in service.procedure if s.code == ticket.step), service.procedure[0])
-        role = next((r for r in ctx.catalog.agency.roles if r.code == first.role), None)
-        lines.append(
-            t("Langkah berikutnya: {action} — {role}, paling lambat {when}.").format(
-                action=first.action.get(t.locale),
-                role=role.name.get(t.locale) if role else first.role,
-                when=format_moment(ticket.step_due, zone, t),
-            )
-        )
-    lines.append(
-        t("Simpan nomor tiket ini. Cek perkembangannya kapan saja dengan /status {ref}.").format(
-            ref=ref
-        )
-    )
-    return [Outbound(text="\n".join(lines))]
 
 
 def wants_upload(turn: Turn) -> bool:
@@ -449,9 +411,85 @@ def _document_question(turn: Turn, requirement: Requirement, t: Translator) -> O
     return Outbound(text=text, choices=tuple(choices))
 
 
-def _answer_field(turn: Turn, spec: FieldSpec, value: str | None, ctx: Context) -> Step:
+def _answer_field(
+    turn: Turn, spec: FieldSpec, value: str | None, ctx: Context, note: str | None = None
+) -> Step:
     answers = {**turn.data.get("answers", {}), spec.code: value}
-    return _advance(replace(turn, data={**turn.data, "answers": answers}), ctx)
+    data = {k: v for k, v in turn.data.items() if k != "event_pending"}
+    return _advance(replace(turn, data={**data, "answers": answers}), ctx, note)
+
+
+# --- event dates against the SLA ------------------------------------------------------------
+
+
+def _ready_by(service: Service, turn: Turn, ctx: Context) -> datetime:
+    """When the office can be ready for a request made now: its published due."""
+    return published_times(service, turn.data.get("product"), ctx.calendar, ctx.now).due
+
+
+def _answer_event(turn: Turn, spec: FieldSpec, value: str, service: Service, ctx: Context) -> Step:
+    """An event before the office can be ready is not silently accepted: the requester picks a
+    later time or files it as urgent. Events outside working days are noted, not refused."""
+    t = _t(turn)
+    moment = datetime.fromisoformat(value)
+    if moment < _ready_by(service, turn, ctx):
+        pending = replace(turn, data={**turn.data, "event_pending": value})
+        return _step(turn, State.ASK_FIELD, pending.data, [question_for(pending, ctx)])
+    note = None
+    if not ctx.calendar.is_open(moment):
+        note = t(
+            "Catatan: acara berada di luar hari/jam kerja kami. Dukungan di luar hari kerja perlu "
+            "disepakati terlebih dahulu dengan petugas."
+        )
+    return _answer_field(turn, spec, value, ctx, note)
+
+
+def _event_question(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbound:
+    """The event starts before the published due: a later time, or file it as urgent."""
+    zone = ctx.calendar.zone
+    moment = datetime.fromisoformat(str(turn.data["event_pending"]))
+    lines = [
+        t(
+            "Acara pada {when} dimulai sebelum kami dapat siap: sesuai standar pelayanan, "
+            "persiapan selesai paling lambat {ready}."
+        ).format(
+            when=format_moment(moment, zone, t),
+            ready=format_moment(_ready_by(service, turn, ctx), zone, t),
+        ),
+        t(
+            "Bapak/Ibu dapat memilih waktu lain, atau tetap mengajukannya sebagai permohonan "
+            "mendesak; petugas akan menghubungi Bapak/Ibu."
+        ),
+    ]
+    contacts = ctx.catalog.agency.contacts
+    # A chat user reaches a WhatsApp number most easily; else the office's phone.
+    contact = next((c for c in contacts if c.kind == "whatsapp"), None) or next(
+        (c for c in contacts if c.kind == "phone"), None
+    )
+    if contact is not None:
+        lines.append(
+            t("Untuk keperluan mendesak, hubungi juga {contact}.").format(contact=contact.value)
+        )
+    return Outbound(
+        text="\n".join(lines),
+        choices=(
+            choice(EVENT_LATER, t("Pilih waktu lain")),
+            choice(EVENT_URGENT, t("Ajukan sebagai mendesak")),
+        ),
+    )
+
+
+def _decide_event(turn: Turn, spec: FieldSpec, data: str, ctx: Context) -> Step:
+    """The requester's answer to an event before the due: ask the time again, or accept it
+    flagged urgent (officers see the flag)."""
+    pending = turn.data.get("event_pending")
+    if data == EVENT_LATER or not pending:
+        cleared = replace(turn, data={k: v for k, v in turn.data.items() if k != "event_pending"})
+        return _step(turn, State.ASK_FIELD, cleared.data, [question_for(cleared, ctx)])
+    t = _t(turn)
+    urgent = replace(turn, data={**turn.data, "urgent": True})
+    note = t("Baik, permohonan ini kami tandai mendesak.")
+    return _answer_field(urgent, spec, str(pending), ctx, note)
 
 
 def _answer_document(
@@ -479,6 +517,8 @@ def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbo
     for spec in _fields(turn, service):
         shown = show_answer(spec, answers.get(spec.code), ctx.calendar.zone, t)
         lines.append(f"{spec.label.get(t.locale)}: {shown}")
+    if turn.data.get("urgent"):
+        lines.append(t("Ditandai mendesak: acara dimulai sebelum batas waktu standar."))
     if service.requirements:
         lines.append(t("Dokumen:"))
         for requirement in service.requirements:
@@ -543,7 +583,11 @@ def _file(turn: Turn, service: Service, ctx: Context) -> Step:
     ticket = FileTicket(
         service=service.code,
         product=product,
-        fields=dict(turn.data.get("answers", {})),
+        fields={
+            **turn.data.get("answers", {}),
+            # An event before the published due, filed anyway: officers see it flagged.
+            **({URGENT_FIELD: True} if turn.data.get("urgent") else {}),
+        },
         requirements=dict(docs),
         attachment_ids=[
             int(d["attachment_id"]) for d in docs.values() if d and d.get("attachment_id")
@@ -601,6 +645,8 @@ def _apply_choice(turn: Turn, data: str, ctx: Context) -> Step:
     if turn.state is State.ASK_FIELD:
         spec = _field(turn, service, turn.data.get("field"))
         assert spec is not None  # the choice was valid, so the field exists
+        if data in (EVENT_LATER, EVENT_URGENT):
+            return _decide_event(turn, spec, data, ctx)
         return _answer_field(turn, spec, None if data == "skip" else data[4:], ctx)
     if turn.state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
         code = turn.data["doc"]
@@ -621,56 +667,18 @@ def _apply_choice(turn: Turn, data: str, ctx: Context) -> Step:
     return reask(turn, ctx)  # pragma: no cover - every valid choice is handled above
 
 
-_YES = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "lanjut", "sip"}
-_NO = {"bukan", "tidak", "tdk", "no", "nggak", "ngga", "gak", "enggak", "salah"}
-_WORDS = {
-    "sum:send": {"kirim", "send", "submit", *_YES},
-    "sum:edit": {"ubah", "edit", "change", "ganti"},
-    "sum:cancel": {"batal", "batalkan", "cancel"},
-    "skip": {"lewati", "lewat", "skip", "-"},
-    "keep": {"tetap", "keep"},
-    "menu": {"menu", *_NO},
-    "upload": {"unggah", "upload"},
-    "srikandi": {"srikandi"},
-}
-
-
-def _words(data: str, choices: Sequence[Choice]) -> set[str]:
-    """Words that mean the button `data` in the intake's questions."""
-    if data.startswith("svc:") and len(choices) == 2:
-        return _YES  # "ya" on "Maksud Bapak/Ibu: X?"
-    return _WORDS.get(data, set())
-
-
-def _interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> str | None:
-    """Read typed text as one of the buttons: its number, its label, or a common word."""
-    return read_choice(text, choices, lambda data: _words(data, choices), numbers=numbers)
-
-
-_GREETINGS = {
-    *("halo", "hallo", "helo", "hai", "hi", "hello", "hey", "p", "permisi", "tes", "test"),
-    *("assalamualaikum", "assalamu alaikum", "salam", "pagi", "siang", "sore", "malam"),
-    *("selamat pagi", "selamat siang", "selamat sore", "selamat malam", "min", "halo min"),
-    *("good morning", "good afternoon", "good evening"),
-}
-
-
-def _is_greeting(text: str) -> bool:
-    return simplify(text) in _GREETINGS
-
-
 def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
     t = _t(turn)
     state = turn.state
     question = question_for(turn, ctx)
     service = _service(turn, ctx)
-    if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE) and _is_greeting(text):
+    if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE) and is_greeting(text):
         # "Halo" is not a request: greet back with the menu instead of "no service found".
         return start(turn, ctx) if not ctx.first_contact else menu(turn, ctx)
     if state is State.IDLE:
         return _find_service(turn, text, ctx)
     if state in (State.CONFIRM_SERVICE, State.CHOOSE_SERVICE):
-        picked = _interpret(text, question.choices)
+        picked = interpret(text, question.choices)
         return _apply_choice(turn, picked, ctx) if picked else _find_service(turn, text, ctx)
     if service is None:
         return _find_service(turn, text, ctx)
@@ -678,7 +686,7 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
         spec = _field(turn, service, turn.data.get("field"))
         if spec is None:
             return _advance(turn, ctx)
-        picked = _interpret(text, question.choices, numbers=spec.type is FieldType.CHOICE)
+        picked = interpret(text, question.choices, numbers=spec.type is FieldType.CHOICE)
         if picked:
             return _apply_choice(turn, picked, ctx)
         if spec.type is FieldType.CHOICE:
@@ -687,9 +695,11 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
             value = validate(spec, text, _field_context(ctx), t)
         except ValueProblem as problem:
             return reask(turn, ctx, problem.message)
+        if spec.event and value is not None:
+            return _answer_event(turn, spec, value, service, ctx)
         return _answer_field(turn, spec, value, ctx)
     if state is State.ASK_DOCUMENT:
-        picked = _interpret(text, question.choices)
+        picked = interpret(text, question.choices)
         if picked:
             return _apply_choice(turn, picked, ctx)
         requirement = _requirement(service, turn.data.get("doc"))
@@ -700,7 +710,7 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
             )
         return reask(turn, ctx, t("Mohon kirim dokumennya sebagai lampiran berkas."))
     if state is State.ASK_SRIKANDI:
-        picked = _interpret(text, question.choices)
+        picked = interpret(text, question.choices)
         if picked:
             return _apply_choice(turn, picked, ctx)
         number = valid_srikandi(text)
@@ -714,7 +724,7 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
                 ),
             )
         return _answer_document(turn, turn.data["doc"], {"kind": "srikandi", "number": number}, ctx)
-    picked = _interpret(text, question.choices)
+    picked = interpret(text, question.choices)
     if picked:
         return _apply_choice(turn, picked, ctx)
     return reask(turn, ctx, t("Mohon pilih salah satu tombol yang tersedia."))
@@ -733,6 +743,16 @@ def _on_upload(turn: Turn, ctx: Context) -> Step:
                 "Maaf, berkas terlalu besar (paling besar {size} MB). Mohon kirim berkas yang "
                 "lebih kecil."
             ).format(size=max(1, upload.max_bytes // (1024 * 1024)))
+        elif upload.reason == "quota":
+            note = t(
+                "Maaf, berkas yang Bapak/Ibu kirim untuk permohonan yang belum diajukan sudah "
+                "mencapai batas. Mohon ajukan permohonan dengan berkas yang sudah terkirim."
+            )
+        elif upload.reason == "full":
+            note = t(
+                "Maaf, saat ini kami belum dapat menyimpan berkas baru. Silakan coba kirim lagi "
+                "nanti."
+            )
         else:
             note = t(
                 "Maaf, jenis berkas ini tidak dapat kami terima. Mohon kirim PDF, JPG, atau PNG."

@@ -45,6 +45,11 @@ HANDLER_STATES = frozenset(
 )
 
 
+# In a ticket's fields: the requester filed an event that starts before the published due
+# anyway, as urgent (officers see it flagged).
+URGENT_FIELD = "mendesak"
+
+
 class IntakeData(TypedDict, total=False):
     """The intake dialog's conversation data (`Turn.data` outside the handlers' forms)."""
 
@@ -57,6 +62,8 @@ class IntakeData(TypedDict, total=False):
     field: str  # ASK_FIELD: the field being asked
     doc: str  # ASK_DOCUMENT / ASK_SRIKANDI: the requirement being asked
     editing: bool  # changing one answer from the summary
+    event_pending: str  # an event time before the due, waiting for "later" or "urgent"
+    urgent: bool  # the requester chose to file such an event as urgent
 
 
 def intake_data(data: Mapping[str, Any]) -> IntakeData:
@@ -98,7 +105,9 @@ class StoredUpload:
 class UploadProblem:
     """A file the engine refused to store."""
 
-    reason: Literal["too_large", "rejected"]
+    # "quota": this chat has too many files on no ticket yet; "full": everybody together has,
+    # or the disk is short of space (storage.repositories.upload_refusal).
+    reason: Literal["too_large", "rejected", "quota", "full"]
     max_bytes: int | None = None
 
 

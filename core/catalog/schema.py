@@ -151,6 +151,8 @@ class FieldSpec(_Strict):
     min_days_ahead: int | None = None  # dates: 0 = today or later, 1 = strictly future, 7 = a week
     max_length: int = 1000
     example: str | None = None
+    # The event's start (a datetime): checked against the request's SLA due, shown to officers.
+    event: bool = False
 
     @model_validator(mode="after")
     def _choices_iff_choice(self) -> FieldSpec:
@@ -161,6 +163,8 @@ class FieldSpec(_Strict):
             FieldType.DATETIME,
         ):
             raise ValueError("min_days_ahead applies to date and datetime fields only")
+        if self.event and self.type is not FieldType.DATETIME:
+            raise ValueError("an event's start is a datetime field")
         return self
 
 

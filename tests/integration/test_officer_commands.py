@@ -424,7 +424,7 @@ async def test_ticket_details_show_answers_documents_holder_dues_and_history(
     assert history[1].endswith("Mohon segera ditangani")
     assert history[2].endswith("Sari Dewi mengambil tiket")
     assert history[3].endswith("Sari Dewi mencatat: Sudah koordinasi dengan OPD")
-    assert set(buttons(result)) == {"Disposisi", "Tugaskan"}
+    assert set(buttons(result)) == {"Disposisi", "Tugaskan", "Lampiran: surat-permohonan.pdf"}
 
 
 # --- the whole procedure ----------------------------------------------------------------------

@@ -610,3 +610,71 @@ def test_every_service_of_every_catalog_reaches_a_ticket(agency: str) -> None:
             (ticket,) = result.effects
             assert ticket.sla.due > NOW
             assert (ticket.service, ticket.product) == (service.code, product)
+
+
+# --- event dates against the published due ---------------------------------------------------
+
+
+def _at_event(agency: str, service: str, product: str | None = None) -> tuple[Turn, Context]:
+    """The dialog at the service's event-time question, every earlier answer given."""
+    turn, ctx = at_service(agency, service, product)
+    found = ctx.catalog.service(service)
+    assert found is not None
+    for _ in range(20):
+        assert turn.state is State.ASK_FIELD
+        spec = next(f for f in found.fields_for(product) if f.code == turn.data["field"])
+        if spec.event:
+            return turn, ctx
+        if spec.type is FieldType.CHOICE:
+            turn = after(tap(turn, ctx, f"fld:{spec.choices[0].code}"))
+        else:
+            turn = after(say(turn, ctx, valid_answer(spec.type, NOW.date())))
+    raise AssertionError("no event question")
+
+
+def test_an_event_before_the_office_can_be_ready_is_not_silently_accepted() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    # Monday 10:00: one working day means ready by Tuesday 16:00; the event is Tuesday 09:00.
+    result = say(turn, ctx, "besok jam 9")
+    reply = only(result)
+    assert result.state is State.ASK_FIELD
+    assert "Selasa, 24 November 2026 pukul 16.00 WIB" in reply.text
+    assert data_of(reply) == ["evt:later", "evt:urgent"]
+    assert "089699305225" in reply.text  # the agency's WhatsApp for urgent cases
+    assert "waktu_acara" not in result.data.get("answers", {})
+
+
+def test_an_early_event_can_be_filed_as_urgent_and_officers_will_see_it_flagged() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    pending = after(say(turn, ctx, "besok jam 9"))
+    urgent = tap(pending, ctx, "evt:urgent")
+    assert "tandai mendesak" in urgent.replies[0].text
+    assert urgent.data["answers"]["waktu_acara"].startswith("2026-11-24T09:00")
+    summary = fill_form(after(urgent), ctx)
+    assert "Ditandai mendesak" in only(intake.reask(summary, ctx)).text
+    filed = tap(summary, ctx, "sum:send").effects[0]
+    assert filed.fields["mendesak"] is True
+
+
+def test_choosing_another_time_asks_again_and_a_later_event_is_taken_as_it_is() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    pending = after(say(turn, ctx, "besok jam 9"))
+    again = tap(pending, ctx, "evt:later")
+    assert again.state is State.ASK_FIELD and "event_pending" not in again.data
+    later = say(after(again), ctx, "26/11/2026 10.00")
+    assert later.data["answers"]["waktu_acara"].startswith("2026-11-26T10:00")
+    assert "urgent" not in later.data and "mendesak" not in only(later).text
+
+
+def test_an_event_on_a_non_working_day_is_accepted_with_a_note() -> None:
+    turn, ctx = _at_event("purbalingga", "internet-jaringan", "fasilitasi")
+    result = say(turn, ctx, "28/11/2026 09.00")  # a Saturday
+    assert result.data["answers"]["waktu"].startswith("2026-11-28T09:00")
+    assert "di luar hari/jam kerja" in result.replies[0].text
+
+
+def test_typed_words_answer_the_early_event_question() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    pending = after(say(turn, ctx, "besok jam 9"))
+    assert "tandai mendesak" in say(pending, ctx, "tetap ajukan").replies[0].text
+    assert say(pending, ctx, "ganti waktu").state is State.ASK_FIELD

@@ -11,6 +11,7 @@ from typing import Any, assert_never
 
 from bot.desk import UnknownService, commit_transition, workflow_ticket
 from bot.dialogs.state import State, Step
+from bot.dialogs.typed import ascii_number
 from bot.handlers.base import Handler, Request, idle, keep_turn
 from bot.handlers.forms import berita_acara_form
 from bot.handlers.officer.ba_form import ba_question
@@ -130,6 +131,19 @@ def role_names(req: Request, roles: Iterable[str]) -> str:
 def service_words(req: Request, record: repo.TicketRecord) -> str:
     """The service's short name, and the product's, for lists."""
     return service_short_label(req.desk.catalog, record.service, record.product, req.t)
+
+
+def event_time(req: Request, record: repo.TicketRecord) -> datetime | None:
+    """When the ticket's event starts (its service's event field), if it has one."""
+    service = req.desk.service(record.service)
+    for spec in service.fields_for(record.product) if service else []:
+        value = record.fields.get(spec.code)
+        if spec.event and isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return None  # an answer stored before the field became an event
+    return None
 
 
 def is_late(req: Request, record: repo.TicketRecord) -> bool:
@@ -277,9 +291,10 @@ async def commit(
 async def officer_by_number(req: Request, text: str) -> repo.OfficerRecord | None:
     """The active officer of this agency numbered `#12` (or `12`), else None."""
     digits = text.lstrip("#").strip()
-    if not digits.isdigit() or len(digits) > 9:
+    number = ascii_number(digits) if len(digits) <= 9 else None
+    if number is None:
         return None
-    found = await repo.get_officer(req.conn, officer_id=int(digits))
+    found = await repo.get_officer(req.conn, officer_id=number)
     if found is None or not found.active or found.agency != req.desk.agency:
         return None
     return found

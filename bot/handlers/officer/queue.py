@@ -7,11 +7,12 @@ from bot.callbacks import (
     OfficerTap,
     choice,
 )
-from bot.dialogs.state import Step
+from bot.dialogs.state import URGENT_FIELD, Step
 from bot.handlers.base import Request
 from bot.handlers.officer.common import (
     QUEUE_BUTTONS,
     QUEUE_LINES,
+    event_time,
     is_coordinator,
     is_late,
     moment,
@@ -53,6 +54,11 @@ async def show_queue(req: Request, officer: repo.OfficerRecord) -> Step:
             step=step_words(req, record, record.step), when=moment(req, record.step_due_at)
         )
         marks = []
+        if record.fields.get(URGENT_FIELD):
+            marks.append(t("MENDESAK"))
+        event = event_time(req, record)
+        if event is not None:
+            marks.append(t("acara {when}").format(when=moment(req, event)))
         if record.paused_at is not None:
             marks.append(t("menunggu pemohon"))
         elif is_late(req, record):

@@ -11,7 +11,7 @@ from bot.callbacks import (
     OfficerTap,
     choice,
 )
-from bot.dialogs.state import Step
+from bot.dialogs.state import URGENT_FIELD, Step
 from bot.handlers.base import Request
 from bot.handlers.officer.common import (
     HISTORY_EVENTS,
@@ -98,6 +98,10 @@ async def _details(req: Request, found: Found) -> str:
     ]
     if service is not None:
         lines += _answers(req, service, record)
+    if record.fields.get(URGENT_FIELD):
+        lines.append(
+            t("MENDESAK: acara dimulai sebelum batas waktu standar; mohon hubungi pemohon.")
+        )
     files = await queues.ticket_attachments(req.conn, ticket_id=record.id)
     if files:
         lines.append(t("Lampiran: {files}").format(files=", ".join(f.filename for f in files)))
