@@ -152,6 +152,12 @@ def role_label(catalog: Catalog, role: str, t: Translator) -> str:
     return role
 
 
+def priority_words(priority: str, t: Translator) -> str:
+    """A handling priority in words."""
+    words = {"tinggi": t("tinggi"), "sedang": t("sedang"), "rendah": t("rendah")}
+    return words.get(priority, priority)
+
+
 # --- statuses -------------------------------------------------------------------------------
 
 

@@ -134,9 +134,16 @@ class FieldType(StrEnum):
     CHOICE = "choice"
 
 
+Priority = Literal["tinggi", "sedang", "rendah"]
+PRIORITY_ORDER: dict[str, int] = {"tinggi": 0, "sedang": 1, "rendah": 2}
+
+
 class FieldChoice(_Strict):
     code: Code
     label: LText
+    # The handling priority this answer gives a disturbance ("berdasarkan dampak dan
+    # kepentingan"): the impact question's choices carry one each.
+    priority: Priority | None = None
 
 
 class FieldSpec(_Strict):
@@ -276,6 +283,14 @@ class Service(_Strict):
     def requirements_for(self, product: str | None) -> list[Requirement]:
         found = self.product(product)
         return [*self.requirements, *(found.requirements if found else [])]
+
+    def priority_of(self, product: str | None, answers: dict[str, Any]) -> Priority | None:
+        """The handling priority the requester's answer to the impact question gives."""
+        for spec in self.fields_for(product):
+            for option in spec.choices:
+                if option.priority is not None and answers.get(spec.code) == option.code:
+                    return option.priority
+        return None
 
 
 class Agency(_Strict):

@@ -150,6 +150,9 @@ async def file_network_repair(tg: TelegramApp) -> str:
         question = replies[-1].params["text"]
         assert topic in question.lower(), question
         replies = await tg.say(answer, chat_id=REQUESTER)
+    # The repair's impact question (its priority), answered in words as people type them.
+    assert "dampak" in replies[-1].params["text"].lower()
+    replies = await tg.say("seluruh kantor", chat_id=REQUESTER)
     assert "berkas" in replies[-1].params["text"].lower()
     tg.fake.add_file("surat-1", PDF, file_path="documents/file_1.pdf")
     summary = await tg.deliver(

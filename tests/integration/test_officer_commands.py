@@ -57,6 +57,8 @@ async def file_repair(engine: DialogEngine, user: str = "warga") -> str:
         state = await conversation(engine.db, f"chat-{user}")
         if state["state"] == "choose_product":
             result = await chat.tap("prd:perbaikan")
+        elif state["state"] == "ask_field" and state["data"]["field"] == "dampak":
+            result = await chat.tap("fld:seluruh-kantor")
         elif state["state"] == "ask_field":
             result = await chat.say(REPAIR_ANSWERS[state["data"]["field"]])
         elif state["state"] == "ask_document":
@@ -758,3 +760,17 @@ async def test_an_officer_opens_the_signed_letter_from_the_ticket_and_nobody_els
     wrong = await staff["kadis"].tap(tap.replace(ref, other))
     assert all(r.document is None for r in wrong.replies)
     assert "tidak ada pada tiket" in said(wrong)
+
+
+# --- priority from the impact of a disturbance ------------------------------------------------
+
+
+async def test_a_repair_affecting_a_whole_office_shows_high_priority_to_officers(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    staff = await babel_staff(engine)
+    ref = await file_repair(engine)  # answers "Seluruh kantor atau layanan publik"
+
+    assert "Prioritas: tinggi" in said(await staff["kadis"].say(f"/tiket {ref}"))
+    assert "prioritas tinggi" in said(await staff["kadis"].say("/antrian"))

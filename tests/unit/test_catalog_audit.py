@@ -165,3 +165,15 @@ def test_every_procedure_step_role_is_one_of_the_agency_roles(agency: str) -> No
     for service in catalog.services:
         for step in service.procedure:
             assert step.role in roles, (agency, service.code, step.code, step.role)
+
+
+def test_a_disturbances_impact_answer_gives_its_priority() -> None:
+    babel = load_catalog("babel").service("jaringan-intra")
+    assert babel is not None
+    assert babel.priority_of("perbaikan", {"dampak": "seluruh-kantor"}) == "tinggi"
+    assert babel.priority_of("perbaikan", {"dampak": "satu-ruangan"}) == "sedang"
+    assert babel.priority_of("perbaikan", {"dampak": "satu-orang"}) == "rendah"
+    assert babel.priority_of("perancangan", {}) is None  # a design is no disturbance
+    purbalingga = load_catalog("purbalingga").service("internet-jaringan")
+    assert purbalingga is not None
+    assert purbalingga.priority_of("gangguan", {"dampak": "satu-orang"}) == "rendah"

@@ -20,6 +20,7 @@ from bot.handlers.officer.common import (
     service_words,
     step_words,
 )
+from bot.labels import priority_words
 from storage import queues
 from storage import repositories as repo
 
@@ -56,6 +57,10 @@ async def show_queue(req: Request, officer: repo.OfficerRecord) -> Step:
         marks = []
         if record.fields.get(URGENT_FIELD):
             marks.append(t("MENDESAK"))
+        service = req.desk.service(record.service)
+        priority = service.priority_of(record.product, record.fields) if service else None
+        if priority is not None:
+            marks.append(t("prioritas {value}").format(value=priority_words(priority, t)))
         event = event_time(req, record)
         if event is not None:
             marks.append(t("acara {when}").format(when=moment(req, event)))

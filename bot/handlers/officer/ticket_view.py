@@ -33,6 +33,7 @@ from bot.handlers.officer.usage import usages
 from bot.labels import (
     clip,
     officer_status_words,
+    priority_words,
     show_answer,
     show_document,
 )
@@ -98,6 +99,9 @@ async def _details(req: Request, found: Found) -> str:
     ]
     if service is not None:
         lines += _answers(req, service, record)
+    priority = service.priority_of(record.product, record.fields) if service else None
+    if priority is not None:
+        lines.append(t("Prioritas: {value}").format(value=priority_words(priority, t)))
     if record.fields.get(URGENT_FIELD):
         lines.append(
             t("MENDESAK: acara dimulai sebelum batas waktu standar; mohon hubungi pemohon.")
