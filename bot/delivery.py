@@ -3,7 +3,8 @@
 Handlers only `enqueue` replies inside their transaction; this module sends them afterwards:
 claim (committed, so other replicas skip the rows), send through the channel's `Sender`, and
 mark each row sent only once its send succeeded. Delivery is at-least-once: a crash between
-sending and marking resends that one message after the claim's lease runs out.
+sending and marking resends that one message, once the server is back (it hands back the
+claims it held: `repo.release_leases`) or the claim's lease runs out on another replica.
 """
 
 from __future__ import annotations
@@ -69,16 +70,18 @@ async def deliver_pending(
     ids: Sequence[int] | None = None,
     limit: int = 50,
     max_attempts: int = 8,
+    holder: str | None = None,
 ) -> DeliveryReport:
     """Send due outbox messages (only `ids` if given) for the channels that have a sender.
 
     Rows of channels without a sender stay pending for whichever process owns that channel.
+    `holder` names this server on the rows it claims (see `repo.release_leases`).
     """
     if not senders or (ids is not None and not ids):
         return DeliveryReport()
     async with db.transaction() as conn:
         claimed = await repo.claim_outbox(
-            conn, now=now, limit=limit, ids=ids, channels=list(senders)
+            conn, now=now, limit=limit, ids=ids, channels=list(senders), holder=holder
         )
     sent = retried = failed = 0
     # After a failure, later messages to the same chat wait with it, so the chat stays in order.
@@ -104,12 +107,34 @@ async def deliver_pending(
     return DeliveryReport(sent=sent, retried=retried, failed=failed)
 
 
+def _message(row: repo.OutboxRecord) -> Outbound:
+    """The row's message; a payload that cannot be read is a permanent failure."""
+    try:
+        return Outbound.from_payload(row.payload)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PermanentFailure(f"unreadable payload ({type(exc).__name__})") from exc
+
+
+def _encoding_error(exc: BaseException) -> UnicodeError | None:
+    """The UnicodeError behind `exc`, however the channel's library wrapped it (PTB turns it
+    into a NetworkError), or None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UnicodeError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 async def _send_one(
     db: Database, sender: Sender, row: repo.OutboxRecord, now: datetime, max_attempts: int
 ) -> tuple[str, datetime | None]:
     """Send one claimed row and record the outcome: 'sent', 'retry' (with when) or 'failed'."""
     try:
-        await sender.send(row.recipient, Outbound.from_payload(row.payload))
+        message = _message(row)
+        await sender.send(row.recipient, message)
     except PermanentFailure as exc:
         error = f"permanent: {exc.reason}"
         retry_at = None
@@ -117,9 +142,16 @@ async def _send_one(
         error = f"rate limited: retry after {exc.seconds:g}s"
         retry_at = now + max(timedelta(seconds=exc.seconds), timedelta(seconds=1))
     except Exception as exc:
+        encoding = _encoding_error(exc)
         # Only the class name: exception texts may quote phone numbers or message content.
-        error = f"transient: {type(exc).__name__}"
-        retry_at = now + backoff(row.attempts)
+        if encoding is not None:
+            # The same text fails the same way on every try (a lone surrogate, say): retrying
+            # it for twenty minutes would only hold back every later message to the chat.
+            error = f"permanent: {type(encoding).__name__}"
+            retry_at = None
+        else:
+            error = f"transient: {type(exc).__name__}"
+            retry_at = now + backoff(row.attempts)
     else:
         async with db.transaction() as conn:
             await repo.mark_sent(conn, id=row.id, at=now)

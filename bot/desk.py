@@ -8,8 +8,9 @@ written together, so an event never exists without its notifications or the reve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,11 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import notify
 from bot.messages import OutboundDocument
 from bot.office import Desk
+from core.catalog.schema import PRIORITY_ORDER, Service
 from core.kinds import NoticeKind
 from core.sla.clock import SlaClock
 from core.workflow import Transition, WorkflowTicket, open_ticket, route_for
 from core.workflow_alerts import next_alert_at
 from storage import repositories as repo
+
+_CAPACITY_DAYS = 22  # a month of working days: how far a full service looks for room
 
 
 class UnknownService(Exception):
@@ -56,6 +60,7 @@ def workflow_ticket(record: repo.TicketRecord, desk: Desk) -> WorkflowTicket:
         step_started_at=started,
         step_due_at=record.step_due_at or desk.calendar.add(started, current.duration),
         closed_at=record.closed_at,
+        event_at=record.event_at,
     )
 
 
@@ -131,6 +136,42 @@ async def log_and_notify(
     )
 
 
+def event_start(
+    service: Service, product: str | None, fields: Mapping[str, Any]
+) -> datetime | None:
+    """When the request's event starts: its answer to the service's event-time question."""
+    for spec in service.fields_for(product):
+        value = fields.get(spec.code)
+        if spec.event and isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return None  # an answer that is not a moment (the catalog changed since)
+    return None
+
+
+async def first_free_start(
+    conn: AsyncConnection, *, desk: Desk, service: Service, at: datetime
+) -> datetime:
+    """When a request made at `at` starts: as the calendar says, or, when the service's daily
+    capacity is reached that day, the opening of the next working day with room."""
+    calendar = desk.calendar
+    start = calendar.start_of(at)
+    if service.daily_capacity is None:
+        return start
+    for _ in range(_CAPACITY_DAYS):
+        day = calendar.local(start).date()
+        opening = calendar.next_opening(datetime.combine(day, time(0), tzinfo=calendar.zone))
+        following = calendar.next_opening(datetime.combine(day, time(23, 59), tzinfo=calendar.zone))
+        load = await repo.count_started_between(
+            conn, agency=desk.agency, service=service.code, start=opening, end=following
+        )
+        if load < service.daily_capacity:
+            return start
+        start = following
+    return start  # a month of full days: take the request anyway rather than refuse it
+
+
 async def file_ticket(
     conn: AsyncConnection,
     *,
@@ -153,6 +194,7 @@ async def file_ticket(
     if found is None:
         raise UnknownService(service)
     ref_year = desk.now.astimezone(desk.calendar.zone).year
+    start = await first_free_start(conn, desk=desk, service=found, at=desk.now)
     # The number is allocated by create_ticket; the transition only needs a placeholder ref,
     # and its notices are worded from the stored record.
     transition = open_ticket(
@@ -163,8 +205,11 @@ async def file_ticket(
         calendar=desk.calendar,
         at=desk.now,
         by=by,
+        start=start,
     )
-    ticket = transition.ticket
+    event_at = event_start(found, product, fields)
+    ticket = replace(transition.ticket, event_at=event_at)
+    priority = found.priority_of(product, dict(fields))
     created = await repo.create_ticket(
         conn,
         agency=desk.agency,
@@ -188,6 +233,8 @@ async def file_ticket(
         actor_id=by,
         step_started_at=ticket.step_started_at,
         next_alert_at=next_alert_at(ticket, desk.calendar, ()),
+        event_at=event_at,
+        priority=PRIORITY_ORDER[priority] if priority else None,
     )
     await repo.link_attachments(conn, ids=list(attachment_ids), ticket_id=created.id)
     await log_and_notify(conn, desk=desk, record=created, transition=transition)

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import outbox_keys
-from bot.desk import file_ticket
+from bot.desk import file_ticket, first_free_start
 from bot.dialogs import intake
 from bot.dialogs.state import (
     Context,
@@ -42,7 +42,12 @@ from core.settings import Settings
 from core.sla.calendar import WorkingCalendar, calendar_for
 from locales import Translator, normalize
 from storage import repositories as repo
-from storage.attachments import AttachmentRejected, AttachmentStore, AttachmentTooLarge
+from storage.attachments import (
+    AttachmentRejected,
+    AttachmentStore,
+    AttachmentTooLarge,
+    UploadQuota,
+)
 from storage.db import Database, can_retry
 
 log = logging.getLogger(__name__)
@@ -78,8 +83,9 @@ class DialogEngine:
             self.catalog.agency, extra_dir=settings.calendar_dir
         )
         self.matcher = matcher_for(self.catalog)
-        self.store = AttachmentStore(settings.attachments_dir, settings.max_attachment_bytes)
+        self.store = AttachmentStore.from_settings(settings)
         self.default_locale = normalize(settings.locale)
+        self._capacity_services = [s for s in self.catalog.services if s.daily_capacity]
 
     async def handle(self, msg: Inbound) -> HandleResult:
         """Process one inbound message; replies are queued in the outbox (their ids returned)."""
@@ -127,6 +133,7 @@ class DialogEngine:
             match=self.matcher.match,
             upload=upload,
             first_contact=record is None,
+            starts=await self._capacity_starts(conn, now),
         )
         desk = self.desk(now)
         step = await self._run(conn, msg, turn, ctx, requester_id, desk)
@@ -161,6 +168,17 @@ class DialogEngine:
             Turn(State(record.state), dict(record.data or {}), locale), self.catalog
         )
 
+    async def _capacity_starts(self, conn: AsyncConnection, now: datetime) -> dict[str, datetime]:
+        """For services with a daily capacity: when a request made now starts (no query at all
+        when the catalog sets none)."""
+        if not self._capacity_services:
+            return {}
+        desk = self.desk(now)
+        return {
+            service.code: await first_free_start(conn, desk=desk, service=service, at=now)
+            for service in self._capacity_services
+        }
+
     def desk(self, now: datetime) -> Desk:
         """The officer side's view of this agency at `now`."""
         return Desk(
@@ -193,14 +211,28 @@ class DialogEngine:
     async def _store_upload(
         self, conn: AsyncConnection, msg: Inbound, turn: Turn, now: datetime
     ) -> StoredUpload | UploadProblem | None:
-        """Store a file only when it answers the current question (a document)."""
+        """Store a file only when it answers the current question (a document), within the
+        quota of files on no ticket yet; the upload it replaces (the same document sent again,
+        e.g. after "Ubah") is deleted."""
         if msg.attachment is None or not intake.wants_upload(turn):
             return None
+        replaced = _replaced_upload(turn)
+        refusal = await repo.upload_refusal(
+            conn,
+            store=self.store,
+            quota=UploadQuota.from_settings(self.settings),
+            channel=msg.channel,
+            chat_id=msg.chat_id,
+            size=msg.attachment.size,
+            replacing=replaced,
+        )
+        if refusal is not None:
+            return UploadProblem(refusal)
         try:
             saved = await repo.save_attachment(
                 conn,
                 store=self.store,
-                data=msg.attachment.data,
+                data=msg.attachment.content,
                 filename=msg.attachment.filename,
                 mime_hint=msg.attachment.mime_hint,
                 channel=msg.channel,
@@ -211,6 +243,10 @@ class DialogEngine:
             return UploadProblem("too_large", self.store.max_bytes)
         except AttachmentRejected:
             return UploadProblem("rejected")
+        if replaced is not None:
+            await repo.discard_upload(
+                conn, store=self.store, id=replaced, channel=msg.channel, chat_id=msg.chat_id
+            )
         return StoredUpload(attachment_id=saved.id, filename=saved.filename, size=saved.size)
 
     async def _file(
@@ -288,6 +324,16 @@ class DialogEngine:
             replies=[recorded.message] if recorded.message else [],
             outbox_ids=[recorded.outbox_id] if recorded.outbox_id is not None else [],
         )
+
+
+def _replaced_upload(turn: Turn) -> int | None:
+    """The upload already answering the document being asked (intake keeps answers in
+    `docs[code]`, the code asked in `doc`), which a new upload replaces."""
+    docs = turn.data.get("docs")
+    answer = docs.get(turn.data.get("doc")) if isinstance(docs, dict) else None
+    if isinstance(answer, dict) and isinstance(answer.get("attachment_id"), int):
+        return int(answer["attachment_id"])
+    return None
 
 
 def _apology(t: Translator) -> Outbound:

@@ -228,6 +228,11 @@ def _words(notice: Notice, ticket: repo.TicketRecord, catalog: Catalog, t: Trans
                 "Pengingat: tiket {ref} ({service}) tahap {step} jatuh tempo dalam 1 jam kerja, "
                 "pada {when}."
             ).format(**values)
+        case NoticeKind.EVENT_SOON:
+            return t(
+                "Pengingat: acara tiket {ref} ({service}) dimulai {event}, sedangkan tiketnya "
+                "masih pada tahap {step}."
+            ).format(**values, event=_when(data.get("event_at"), zone, t))
         case NoticeKind.BREACH:
             return t(
                 "Perhatian: tiket {ref} ({service}) melewati batas waktu tahap {step} ({when}). "

@@ -62,12 +62,15 @@ class Pipeline:
         engine: DialogEngine,
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime] = utcnow,
+        holder: str | None = None,
     ) -> None:
         self.db = db
         self.engine = engine
         # Shared with the runtime: channels that start later still get their replies delivered.
         self.senders = senders
         self.clock = clock
+        # Names this server on the outbox rows it claims (storage.replica).
+        self.holder = holder
 
     async def process(self, inbound: Inbound) -> HandleResult:
         """Handle `inbound` durably, then try to send its replies once.
@@ -99,7 +102,9 @@ class Pipeline:
         if not outbox_ids:
             return
         try:
-            await deliver_pending(self.db, self.senders, now=self.clock(), ids=list(outbox_ids))
+            await deliver_pending(
+                self.db, self.senders, now=self.clock(), ids=list(outbox_ids), holder=self.holder
+            )
         except Exception:
             # The rows are safe in the outbox; the sweep will try them again.
             metrics.count_error(channel, "delivery")
@@ -109,7 +114,7 @@ class Pipeline:
         """Send the due outbox rows (the scheduler's retry job), batch after batch."""
         for _ in range(SWEEP_MAX_BATCHES):
             report = await deliver_pending(
-                self.db, self.senders, now=self.clock(), limit=SWEEP_BATCH
+                self.db, self.senders, now=self.clock(), limit=SWEEP_BATCH, holder=self.holder
             )
             if report.sent + report.retried + report.failed < SWEEP_BATCH:
                 return

@@ -20,7 +20,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,12 +29,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot import metrics, sweeps
-from bot.deps import Channel, DatabaseDep, Runtime
+from bot.deps import Channel, Runtime, RuntimeDep
 from bot.engine import DialogEngine
 from bot.pipeline import Pipeline
 from core.clock import utcnow
 from core.settings import Settings, get_settings
+from storage import repositories as repo
 from storage.db import Database
+from storage.replica import Replica, claim_replica
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,14 @@ async def failure_job(runtime: Runtime) -> None:
     await sweeps.report_failures(runtime.db, engine.desk(engine.clock()))
 
 
+async def upload_job(runtime: Runtime) -> None:
+    """Uploads that never reached a ticket, deleted once their dialog was abandoned for long."""
+    hours = runtime.settings.upload_abandoned_after_hours
+    await sweeps.sweep_abandoned_uploads(
+        runtime.db, runtime.engine.store, now=runtime.engine.clock(), grace=timedelta(hours=hours)
+    )
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs of a normal server (schedules explained in bot.sweeps)."""
     return [
@@ -93,6 +103,7 @@ def default_jobs() -> list[Job]:
         Job("alerts", alert_job, seconds=sweeps.ALERT_SWEEP_SECONDS, at_start=True),
         Job("digest", digest_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
         Job("delivery-failures", failure_job, seconds=sweeps.FAILURE_REPORT_SECONDS),
+        Job("abandoned-uploads", upload_job, seconds=sweeps.UPLOAD_SWEEP_SECONDS, at_start=True),
     ]
 
 
@@ -112,27 +123,36 @@ def create_app(
     channels: Sequence[Channel] | None = None,
     jobs: Sequence[Job] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    replica: Replica | None = None,
 ) -> FastAPI:
     """The servicedesk app. `db` given: used as is and not disposed (tests own it); otherwise
-    one is opened from `settings.database_url`. Every database is migrated at start."""
+    one is opened from `settings.database_url`. Every database is migrated at start.
+
+    `replica`: this server's place (storage.replica), already claimed by `servicedesk serve`,
+    which refuses a second server on one SQLite file with a plain message. Without it the app
+    claims its place at start (raising `AlreadyServing` when another app serves the same SQLite
+    file) and releases it at the end."""
     settings = settings or get_settings()
     channel_list = list(default_channels() if channels is None else channels)
     job_list = list(default_jobs() if jobs is None else jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = db if db is not None else Database(settings.database_url)
+        url = db.url if db is not None else settings.database_url
+        place = replica or claim_replica(settings.data_dir, url)
         try:
-            await database.upgrade()
-            async with _running(settings, database, channel_list, job_list, clock) as runtime:
+            async with (
+                _database(settings, db) as database,
+                _running(settings, database, channel_list, job_list, clock, place.id) as runtime,
+            ):
                 app.state.runtime = runtime
                 try:
                     yield
                 finally:
                     app.state.runtime = None
         finally:
-            if db is None:
-                await database.dispose()
+            if replica is None:
+                place.release()
 
     app = FastAPI(
         title="servicedesk",
@@ -152,17 +172,31 @@ def create_app(
 
 
 @asynccontextmanager
+async def _database(settings: Settings, db: Database | None) -> AsyncIterator[Database]:
+    """`db` as given (its owner disposes it), or one opened from the settings; migrated."""
+    database = db if db is not None else Database(settings.database_url)
+    try:
+        await database.upgrade()
+        yield database
+    finally:
+        if db is None:
+            await database.dispose()
+
+
+@asynccontextmanager
 async def _running(
     settings: Settings,
     database: Database,
     channels: Sequence[Channel],
     jobs: Sequence[Job],
     clock: Callable[[], datetime],
+    holder: str,
 ) -> AsyncIterator[Runtime]:
     """The runtime with every channel started and the scheduler running; stops them in reverse."""
+    await _release_leases(database, holder, clock())
     engine = DialogEngine(db=database, settings=settings, clock=clock)
     senders: dict[str, Any] = {}
-    pipeline = Pipeline(db=database, engine=engine, senders=senders, clock=clock)
+    pipeline = Pipeline(db=database, engine=engine, senders=senders, clock=clock, holder=holder)
     runtime = Runtime(
         settings=settings, db=database, engine=engine, pipeline=pipeline, senders=senders
     )
@@ -177,6 +211,15 @@ async def _running(
         runtime.scheduler = _start_scheduler(runtime, jobs)
         stack.push_async_callback(_stop_scheduler, runtime.scheduler)
         yield runtime
+
+
+async def _release_leases(database: Database, holder: str, now: datetime) -> None:
+    """Hand back what this server claimed in its previous life (a crash, a kill -9): those
+    chats' replies go out with the first sweep instead of after the lease."""
+    async with database.transaction() as conn:
+        released = await repo.release_leases(conn, holder=holder, now=now)
+    if released:
+        log.info("handed back %d outbox messages claimed before a restart", released)
 
 
 def _start_scheduler(runtime: Runtime, jobs: Sequence[Job]) -> AsyncIOScheduler:
@@ -229,11 +272,14 @@ async def run_job(runtime: Runtime, job: Job) -> None:
         log.exception("scheduled job %s failed", job.id)
 
 
-async def healthz(db: DatabaseDep) -> JSONResponse:
-    """200 when the database answers, 503 otherwise."""
-    if await db.ping():
-        return JSONResponse({"status": "ok", "database": "ok"})
-    return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+async def healthz(runtime: RuntimeDep) -> JSONResponse:
+    """200 when the database answers and DATA_DIR has room (MIN_FREE_DISK_BYTES) and took its
+    recent writes; 503 otherwise (the attachment store logs a WARNING then)."""
+    database = "ok" if await runtime.db.ping() else "unreachable"
+    storage = runtime.engine.store.health() or "ok"
+    healthy = database == "ok" and storage == "ok"
+    body = {"status": "ok" if healthy else "error", "database": database, "storage": storage}
+    return JSONResponse(body, status_code=200 if healthy else 503)
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:

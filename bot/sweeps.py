@@ -14,6 +14,10 @@ Schedules (bot.server.default_jobs registers them as APScheduler interval jobs):
   it. A `scheduled_runs` row per agency and day makes it once per day across replicas and
   restarts; the outbox key "digest:{date}:o{officer}" guards each message on top of that.
 - `report_failures`, every 60 s: failed outbox rows told to the coordinators, once per row.
+- `sweep_abandoned_uploads`, every 10 minutes and at start: uploads that never reached a ticket,
+  stored more than UPLOAD_ABANDONED_AFTER_HOURS ago in a conversation idle as long, are
+  deleted with their files (an upload replaced by a new one is deleted at once, by the engine);
+  so are files a crash left half-received.
 
 Replicas: each alert batch is one transaction that first takes a PostgreSQL advisory
 transaction lock, so two replicas never sweep at the same time (the one that finds it taken
@@ -24,8 +28,10 @@ the lock were bypassed. SQLite runs one replica whose transactions are already s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import assert_never
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -42,6 +48,7 @@ from core.workflow_alerts import alerts_due, next_alert_at
 from locales import Translator
 from storage import repositories as repo
 from storage import sweeps as store
+from storage.attachments import AttachmentStore
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,10 @@ ALERT_BATCH = 100
 # A bound on one sweep's work; whatever is left is picked up by the next run.
 MAX_BATCHES = 50
 FAILURES_PER_MESSAGE = 20
+UPLOAD_SWEEP_SECONDS = 600.0
+UPLOAD_BATCH = 100
+# A half-received upload older than this was cut off by a crash: no upload takes an hour.
+INCOMING_LEFTOVER_SECONDS = 3600.0
 
 
 # --- step alerts ----------------------------------------------------------------------------
@@ -242,3 +253,50 @@ def error_class(error: str | None, t: Translator) -> str:
         # bot.delivery stores only the exception's class name here.
         return t("gangguan sementara: {error}").format(error=detail.strip())
     return t("sebab tidak diketahui")
+
+
+# --- abandoned uploads ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSweep:
+    """What one sweep of abandoned uploads did."""
+
+    deleted: int = 0  # uploads deleted (a file goes with its last row)
+    leftovers: int = 0  # half-received files of uploads cut off by a crash
+    busy: bool = False  # another replica was sweeping, so this one stopped
+
+
+async def sweep_abandoned_uploads(
+    db: Database,
+    files: AttachmentStore,
+    *,
+    now: datetime,
+    grace: timedelta,
+    batch_size: int = UPLOAD_BATCH,
+    max_batches: int = MAX_BATCHES,
+) -> UploadSweep:
+    """Delete the uploads on no ticket stored before `now - grace` whose conversation has been
+    idle as long (or is gone), batch after batch, then the leftovers of crashed uploads.
+
+    Like the alert sweep, each batch takes the sweep's advisory lock (a replica finding it taken
+    skips its turn) and skips rows another transaction holds, so replicas never race.
+    """
+    before = now - grace
+    deleted, after_id, busy = 0, 0, False
+    for _ in range(max_batches):
+        async with db.transaction() as conn:
+            if not await store.try_lock_sweep(conn, name="uploads"):
+                busy = True
+                break
+            last, gone = await repo.discard_abandoned_uploads(
+                conn, store=files, before=before, after_id=after_id, limit=batch_size
+            )
+        deleted += gone
+        if last == after_id:
+            break
+        after_id = last
+    leftovers = await asyncio.to_thread(files.clean_incoming, older_than=INCOMING_LEFTOVER_SECONDS)
+    if deleted or leftovers:
+        log.info("deleted %d abandoned uploads and %d half-received files", deleted, leftovers)
+    return UploadSweep(deleted, leftovers, busy)

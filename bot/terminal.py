@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.delivery import deliver_pending
+from bot.dialogs.typed import ascii_number
 from bot.engine import DialogEngine
 from bot.messages import Choice, Inbound, InboundAttachment, Outbound
 from locales import translator
@@ -63,8 +64,9 @@ class TerminalSender:
 def to_inbound(line: str, *, user: str, choices: tuple[Choice, ...]) -> Inbound:
     """Turn one typed line into what the engine receives."""
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return _inbound(user, choice=choices[int(text) - 1].data)
+    place = ascii_number(text)
+    if place is not None and 1 <= place <= len(choices):
+        return _inbound(user, choice=choices[place - 1].data)
     path = _file_path(text)
     if path is not None:
         attachment = InboundAttachment(

@@ -45,6 +45,7 @@ class NoticeKind(StrEnum):
     WARN_75 = "warn-75"
     WARN_1H = "warn-1h"
     BREACH = "breach"
+    EVENT_SOON = "event-soon"  # the requester's event starts within an office hour
 
 
 class ErrorCode(StrEnum):
@@ -65,4 +66,6 @@ class ErrorCode(StrEnum):
     UNKNOWN_COMPLAINT_CLASS = "unknown-complaint-class"
 
 
-URGENT_NOTICES = frozenset({NoticeKind.WARN_75, NoticeKind.WARN_1H, NoticeKind.BREACH})
+URGENT_NOTICES = frozenset(
+    {NoticeKind.WARN_75, NoticeKind.WARN_1H, NoticeKind.BREACH, NoticeKind.EVENT_SOON}
+)

@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     port: int = 8000
     web_session_secret: str = ""
 
+    # --- uploads, disk and abuse limits (README "Security") ---
+    upload_pending_files_per_requester: int = 20
+    upload_pending_bytes_per_requester: int = 50 * 1024 * 1024
+    upload_pending_bytes_total: int = 2 * 1024 * 1024 * 1024
+    upload_abandoned_after_hours: float = 72.0
+    uploads_in_flight: int = 8
+    min_free_disk_bytes: int = 512 * 1024 * 1024
+    web_rate_limit_per_session: str = "30/minute"
+    web_rate_limit_per_ip: str = "1200/minute"
+    web_upload_rate_limit_per_ip: str = "20/minute"
+
     # --- Telegram ---
     telegram_bot_token: str = ""
     telegram_mode: str = ""

@@ -118,6 +118,7 @@ class WorkflowTicket:
     step_started_at: datetime  # storage keeps this to time the step's warnings
     step_due_at: datetime  # shifted by pauses, like the clock's due
     closed_at: datetime | None = None
+    event_at: datetime | None = None  # the requester's event starts then (alerts warn before)
     _index: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -283,12 +284,14 @@ def open_ticket(
     calendar: WorkingCalendar,
     at: datetime,
     by: OfficerId | None = None,
+    start: datetime | None = None,
 ) -> Transition:
     """A new ticket at the first step of its procedure, assigned to that step's role.
 
     `by` is the officer filing a walk-in request for a requester; None when the requester did.
+    `start` moves the SLA's start later than `at` (a service's full day: the next one with room).
     """
-    times = published_times(service, product, calendar, at)
+    times = published_times(service, product, calendar, max(at, start) if start else at)
     route = route_for(agency, service, product)
     first = route[0]
     ticket = WorkflowTicket(

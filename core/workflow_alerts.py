@@ -9,6 +9,10 @@ the alerts with it.
 Each alert's key, f"{step}:{kind}", is unique within a ticket (step codes are unique and a ticket
 never returns to a step), so the scheduler stores sent keys and sends each alert once.
 
+A ticket with an event (a video conference, an event's internet) also warns whoever holds it
+one office hour before the event starts (`event-soon`), once, if the ticket is still open then:
+the event does not wait for the SLA's due.
+
 Obsolete alerts are skipped: when several alerts of the step have come due unsent (the scheduler
 was stopped, or sweeps are sparse), only the latest is sent, because a warning that the step is
 about to breach is noise once it has breached. For the same reason an alert earlier than one
@@ -27,12 +31,14 @@ from core.kinds import EventKind, NoticeKind
 from core.sla.calendar import WorkingCalendar, ensure_aware
 from core.workflow import Event, Notice, WorkflowTicket
 
-AlertKind = Literal["warn-75", "warn-1h", "breach"]
+AlertKind = Literal["warn-75", "warn-1h", "breach", "event-soon"]
+# The warning before the requester's event starts: once per ticket, whatever its step.
+EVENT_ALERT_KEY = "event:event-soon"
 
 _ONE_HOUR = timedelta(hours=1)
 # When two alerts fall on one instant (a 4-hour step: 75% used is 1 hour left), the later
 # kind in this order is the one sent.
-_RANK: dict[AlertKind, int] = {"warn-75": 0, "warn-1h": 1, "breach": 2}
+_RANK: dict[AlertKind, int] = {"warn-75": 0, "warn-1h": 1, "breach": 2, "event-soon": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +98,16 @@ def alerts_due(
 ) -> list[Alert]:
     """The alert to send at `now` (none, or the latest one that came due and is not obsolete)."""
     ensure_aware(now, "now")
+    found: list[Alert] = []
+    event_at = _event_alert_at(ticket, calendar, already_sent)
+    if event_at is not None and event_at <= now:
+        found.append(_event_alert(ticket, event_at))
     live = _live(ticket, calendar, already_sent)
     came_due = [(kind, at) for kind, at in live if at <= now]
-    if not came_due:
-        return []
-    kind, at = came_due[-1]
-    return [_alert(ticket, kind, at)]
+    if came_due:
+        kind, at = came_due[-1]
+        found.append(_alert(ticket, kind, at))
+    return found
 
 
 def next_alert_at(
@@ -109,7 +119,11 @@ def next_alert_at(
     tickets with `next_alert_at <= now`.
     """
     live = _live(ticket, calendar, already_sent)
-    return live[0][1] if live else None
+    candidates = [live[0][1]] if live else []
+    event_at = _event_alert_at(ticket, calendar, already_sent)
+    if event_at is not None:
+        candidates.append(event_at)
+    return min(candidates) if candidates else None
 
 
 def _live(
@@ -149,4 +163,35 @@ def _alert(ticket: WorkflowTicket, kind: AlertKind, at: datetime) -> Alert:
         notices.append(Notice("coordinators", None, NoticeKind(kind), data))
     return Alert(
         key=alert_key(ticket.step, kind), kind=kind, step=ticket.step, at=at, notices=tuple(notices)
+    )
+
+
+def _event_alert_at(
+    ticket: WorkflowTicket, calendar: WorkingCalendar, already_sent: Collection[str]
+) -> datetime | None:
+    """When to warn that the requester's event is near: one office hour before it starts."""
+    if ticket.event_at is None or ticket.is_closed or EVENT_ALERT_KEY in already_sent:
+        return None
+    return calendar.subtract_office_time(ticket.event_at, _ONE_HOUR)
+
+
+def _event_alert(ticket: WorkflowTicket, at: datetime) -> Alert:
+    assert ticket.event_at is not None
+    data = {
+        "ref": ticket.ref,
+        "step": ticket.step,
+        "role": ticket.role,
+        "officer": ticket.officer,
+        "alert": "event-soon",
+        "event_at": ticket.event_at.isoformat(),
+        "step_due_at": ticket.step_due_at.isoformat(),
+    }
+    kind = NoticeKind.EVENT_SOON
+    handler = (
+        Notice("officer", ticket.officer, kind, data)
+        if ticket.officer is not None
+        else Notice("role", ticket.role, kind, data)
+    )
+    return Alert(
+        key=EVENT_ALERT_KEY, kind="event-soon", step=ticket.step, at=at, notices=(handler,)
     )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -138,6 +139,8 @@ class Ticket(Base):
     step_started_at: Mapped[datetime | None]  # times the step's warnings (core.workflow_alerts)
     # The scheduler selects `next_alert_at <= now`, so a sweep reads only what is due.
     next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+    event_at: Mapped[datetime | None] = mapped_column(index=True)  # the event's start, if any
+    priority: Mapped[int | None] = mapped_column(SmallInteger)  # 0 high, 1 medium, 2 low
 
 
 class TicketAlert(Base):
@@ -180,6 +183,12 @@ class TicketEvent(Base):
 
 class Attachment(Base):
     __tablename__ = "attachments"
+    # The upload quota sums one chat's files that are not on a ticket yet.
+    __table_args__ = (
+        Index("ix_attachments_owner_channel_owner_chat_id", "owner_channel", "owner_chat_id"),
+        # A discarded upload's file is deleted only when no other row has the same content.
+        Index("ix_attachments_sha256", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -250,6 +259,8 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # When the coordinators were told that this message failed for good (bot.sweeps).
     failure_reported_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The server (storage.replica) that claimed the message and has not marked it yet.
+    lease_holder: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class ScheduledRun(Base):
@@ -260,6 +271,16 @@ class ScheduledRun(Base):
     job: Mapped[str] = mapped_column(String(60), primary_key=True)
     period: Mapped[str] = mapped_column(String(20), primary_key=True)
     done_at: Mapped[datetime]
+
+
+class AppSecret(Base):
+    """A secret the app generated once and every replica shares (e.g. the web cookie key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 metadata = Base.metadata
@@ -278,3 +299,4 @@ outbox: Table = OutboxEntry.__table__  # type: ignore[assignment]
 ticket_alerts: Table = TicketAlert.__table__  # type: ignore[assignment]
 officer_invites: Table = OfficerInvite.__table__  # type: ignore[assignment]
 scheduled_runs: Table = ScheduledRun.__table__  # type: ignore[assignment]
+app_secrets: Table = AppSecret.__table__  # type: ignore[assignment]

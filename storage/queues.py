@@ -39,7 +39,8 @@ async def officer_queue(
     """Open tickets the officer holds, plus unheld ones at steps of their roles.
 
     `everything` (coordinators) lists every open ticket of the agency. Tickets waiting for the
-    requester come last: nobody can move them. Then the earliest step due comes first.
+    requester come last: nobody can move them. Then the earliest of step due and event start
+    comes first, and among equals the higher priority.
     """
     conditions: list[ColumnElement[bool]] = [
         tickets.c.agency == agency,
@@ -53,10 +54,17 @@ async def officer_queue(
         )
         conditions.append(or_(mine, unheld) if roles else mine)
     waiting = case((tickets.c.paused_at.is_(None), 0), else_=1)
+    due = func.coalesce(tickets.c.step_due_at, tickets.c.due_at)
+    # Whichever comes first, the step's due or the requester's event, then the priority a
+    # disturbance's impact gave (unknown counts as medium).
+    first = case(
+        (and_(tickets.c.event_at.is_not(None), tickets.c.event_at < due), tickets.c.event_at),
+        else_=due,
+    )
     stmt = (
         select(tickets)
         .where(*conditions)
-        .order_by(waiting, func.coalesce(tickets.c.step_due_at, tickets.c.due_at), tickets.c.id)
+        .order_by(waiting, first, func.coalesce(tickets.c.priority, 1), tickets.c.id)
         .limit(limit)
     )
     found = [_ticket(row._mapping) for row in await conn.execute(stmt)]

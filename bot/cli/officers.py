@@ -335,7 +335,7 @@ def _nip(nip: str | None) -> str | None:
     if nip is None:
         return None
     digits = "".join(nip.replace(".", " ").split())
-    if not digits.isdigit() or len(digits) > 30:
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 30:
         raise _BadInput(_("NIP {nip} tidak valid: gunakan angka saja.").format(nip=nip))
     return digits
 

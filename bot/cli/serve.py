@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
+from bot.cli.logs import configure_logging
 from core.settings import get_settings
+from locales import _
 
 app = typer.Typer(help="Run the server.")
 
@@ -20,24 +20,36 @@ def serve(
     import uvicorn
 
     from bot.server import create_app
+    from storage.replica import AlreadyServing, claim_replica
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # A line per scheduler run every few seconds says nothing; failures are still logged.
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=True,
-        server_header=False,
-    )
+    server_level = configure_logging(settings.log_level)
+    try:
+        # Held until this process ends: a second server on the same SQLite file is refused.
+        replica = claim_replica(settings.data_dir, settings.database_url)
+    except AlreadyServing as exc:
+        typer.echo(
+            _(
+                "Server servicedesk lain (proses {pid}) sedang memakai basis data SQLite "
+                "{database}. SQLite hanya dapat dipakai satu server: hentikan server itu dulu, "
+                "atau pakai PostgreSQL (DATABASE_URL) untuk menjalankan beberapa replika."
+            ).format(pid=exc.pid or "?", database=exc.database),
+            err=True,
+        )
+        raise typer.Exit(code=1) from exc
+    try:
+        uvicorn.run(
+            create_app(settings, replica=replica),
+            host=host or settings.host,
+            port=port or settings.port,
+            # Our handler and levels (bot.cli.logs), not uvicorn's own configuration.
+            log_config=None,
+            log_level=server_level,
+            proxy_headers=True,
+            server_header=False,
+        )
+    finally:
+        replica.release()
 
 
 if __name__ == "__main__":

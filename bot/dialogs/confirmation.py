@@ -19,7 +19,14 @@ def filed_replies(ticket: FileTicket, ref: str, turn: Turn, ctx: Context) -> lis
             ref=ref
         )
     ]
-    if ticket.sla.start > ticket.submitted_at:
+    if ticket.sla.start > ctx.calendar.start_of(ticket.submitted_at):
+        lines.append(
+            t(
+                "Permohonan layanan ini untuk hari tersebut sudah penuh, sehingga dikerjakan pada "
+                "hari kerja berikutnya: waktu penyelesaian dihitung mulai {start}."
+            ).format(start=format_moment(ticket.sla.start, zone, t))
+        )
+    elif ticket.sla.start > ticket.submitted_at:
         lines.append(
             t(
                 "Permohonan masuk di luar jam layanan, sehingga waktu penyelesaian dihitung "

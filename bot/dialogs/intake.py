@@ -424,7 +424,8 @@ def _answer_field(
 
 def _ready_by(service: Service, turn: Turn, ctx: Context) -> datetime:
     """When the office can be ready for a request made now: its published due."""
-    return published_times(service, turn.data.get("product"), ctx.calendar, ctx.now).due
+    at = ctx.start_for(service.code)
+    return published_times(service, turn.data.get("product"), ctx.calendar, at).due
 
 
 def _answer_event(turn: Turn, spec: FieldSpec, value: str, service: Service, ctx: Context) -> Step:
@@ -525,7 +526,7 @@ def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbo
             shown = show_document(docs.get(requirement.code), t)
             lines.append(f"• {requirement.name.get(t.locale)}: {shown}")
     spec_sla = service.sla_for(turn.data.get("product"))
-    due = ctx.calendar.due(ctx.now, spec_sla).due
+    due = ctx.calendar.due(ctx.start_for(service.code), spec_sla).due
     lines.append(
         t("Waktu penyelesaian: {sla} (perkiraan paling lambat {due})").format(
             sla=describe_sla(spec_sla, t), due=format_moment(due, ctx.calendar.zone, t)
@@ -578,6 +579,7 @@ def _file(turn: Turn, service: Service, ctx: Context) -> Step:
         product=product,
         calendar=ctx.calendar,
         at=ctx.now,
+        start=ctx.start_for(service.code),
     ).ticket
     docs = turn.data.get("docs", {})
     ticket = FileTicket(

@@ -119,6 +119,12 @@ class Context:
     match: Callable[[str], MatchResultLike] | None = None
     upload: StoredUpload | UploadProblem | None = None
     first_contact: bool = False
+    # Services whose daily capacity is reached: when their requests start instead of `now`.
+    starts: Mapping[str, datetime] = field(default_factory=dict)
+
+    def start_for(self, service: str) -> datetime:
+        """When a request for `service` made now starts counting (its day may be full)."""
+        return self.starts.get(service, self.now)
 
 
 @dataclass(frozen=True)

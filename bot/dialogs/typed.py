@@ -13,6 +13,19 @@ from bot.messages import Choice
 # Words for a button, given the button's data.
 Words = Callable[[str], Collection[str]]
 
+# ASCII digits only: str.isdigit() also accepts "²" (int() refuses it) and "٣" (another script).
+_DIGITS = re.compile(r"[0-9]+")
+# More digits than this is no list position or officer number anyone types (and int() refuses
+# strings over 4300 digits).
+_MAX_DIGITS = 18
+
+
+def ascii_number(text: str) -> int | None:
+    """`text` as a whole number written in ASCII digits ("12"), else None ("²", "1a", "")."""
+    if len(text) > _MAX_DIGITS or not _DIGITS.fullmatch(text):
+        return None
+    return int(text)
+
 
 def simplify(text: str) -> str:
     """Lower case, punctuation as spaces, single spaces: how typed answers are compared."""
@@ -33,9 +46,9 @@ def read_choice(
     in the list, and parts of labels do not count either.
     """
     simple = simplify(text)
-    if numbers and simple.isdigit():
-        index = int(simple) - 1
-        return choices[index].data if 0 <= index < len(choices) else None
+    if numbers and _DIGITS.fullmatch(simple):
+        place = ascii_number(simple)
+        return choices[place - 1].data if place and place <= len(choices) else None
     for candidate in choices:
         if simplify(candidate.label) == simple:
             return candidate.data

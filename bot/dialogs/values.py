@@ -50,11 +50,11 @@ _RELATIVE = {
     "day after tomorrow": 2,
 }
 
-_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
-_DMY = re.compile(r"\b(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4}|\d{2})\b")
-_WORDS = re.compile(r"\b(?P<d>\d{1,2})\s+(?P<mon>[a-z]+)\.?(?:\s+(?P<y>\d{4}))?\b")
-_CLOCK = re.compile(r"\b(?P<h>\d{1,2})[:.](?P<mi>\d{2})\b")
-_HOUR_WORD = re.compile(r"\b(?:pukul|pkl|jam|at)\.?\s*(?P<h>\d{1,2})\b")
+_ISO = re.compile(r"\b(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})\b")
+_DMY = re.compile(r"\b(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[0-9]{4}|[0-9]{2})\b")
+_WORDS = re.compile(r"\b(?P<d>[0-9]{1,2})\s+(?P<mon>[a-z]+)\.?(?:\s+(?P<y>[0-9]{4}))?\b")
+_CLOCK = re.compile(r"\b(?P<h>[0-9]{1,2})[:.](?P<mi>[0-9]{2})\b")
+_HOUR_WORD = re.compile(r"\b(?:pukul|pkl|jam|at)\.?\s*(?P<h>[0-9]{1,2})\b")
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
@@ -164,7 +164,7 @@ def normalize_phone(text: str) -> str | None:
     digits = re.sub(r"[\s().-]", "", text.strip())
     if digits.startswith("+"):
         digits = digits[1:]
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit():  # "²" and "٣" are digits to isdigit()
         return None
     if digits.startswith("62"):
         national = digits[2:]
@@ -196,10 +196,10 @@ def normalize_domain(text: str) -> str | None:
 def normalize_number(text: str) -> str | None:
     """A non-negative number; Indonesian "1.500" means fifteen hundred, "2,5" two and a half."""
     value = text.strip().replace(" ", "")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", value):
+    if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", value):
         value = value.replace(".", "")
     value = value.replace(",", ".")
-    if not re.fullmatch(r"\d+(?:\.\d+)?", value):
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
         return None
     return value
 

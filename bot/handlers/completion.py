@@ -101,7 +101,7 @@ async def answer(req: Request) -> Step | None:
             saved = await repo.save_attachment(
                 req.conn,
                 store=req.desk.store,
-                data=msg.attachment.data,
+                data=msg.attachment.content,
                 filename=msg.attachment.filename,
                 mime_hint=msg.attachment.mime_hint,
                 channel=msg.channel,

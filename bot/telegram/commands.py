@@ -25,7 +25,9 @@ async def register_commands(bot: Bot, officer_chats: Iterable[str] = ()) -> None
         if locale != "id":
             await bot.set_my_commands(commands_for(locale), language_code=locale)
     for chat in officer_chats:
-        if chat.lstrip("-").isdigit():  # else not a Telegram chat id (a migrated identity)
+        digits = chat.lstrip("-")
+        # Else not a Telegram chat id (a migrated identity, or "²" typed into the CLI).
+        if digits.isascii() and digits.isdigit():
             await set_chat_menu(bot, int(chat), Audience.OFFICER)
 
 

@@ -1,6 +1,7 @@
 """Sends `Outbound` messages through the Bot API, translating Telegram's errors into the outbox's:
-429 becomes `RetryAfter` (only that chat's row waits; other chats carry on), a blocked bot or a
-missing chat becomes `PermanentFailure`, and network trouble is left to the outbox's backoff."""
+429 becomes `RetryAfter` (only that chat's row waits; other chats carry on), a blocked bot, a
+missing chat or text that cannot be encoded becomes `PermanentFailure`, and network trouble is
+left to the outbox's backoff."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ class TelegramSender:
             raise RetryAfter(retry_after_seconds(exc)) from exc
         except (tg_error.Forbidden, tg_error.BadRequest, tg_error.ChatMigrated) as exc:
             raise PermanentFailure(f"{type(exc).__name__}: {exc.message[:200]}") from exc
+        except tg_error.NetworkError as exc:
+            # PTB reports text that cannot be encoded (a lone surrogate) as a network error; it
+            # would fail the same way on every retry. Its message quotes the text: not kept.
+            if isinstance(exc.__cause__, UnicodeError):
+                raise PermanentFailure(f"{type(exc.__cause__).__name__} in the request") from exc
+            raise
 
 
 # Menus a message may ask for (Outbound.menu), by name.

@@ -66,7 +66,10 @@ async def _read_body(request: Request) -> bytes:
     """The body, refusing (without reading it all) anything over `MAX_BODY_BYTES`."""
     declared = request.headers.get("content-length")
     if declared is not None and (
-        not declared.isdigit() or len(declared) > 12 or int(declared) > MAX_BODY_BYTES
+        not declared.isascii()
+        or not declared.isdigit()
+        or len(declared) > 12
+        or int(declared) > MAX_BODY_BYTES
     ):
         raise BodyTooLarge
     body = bytearray()

@@ -1,15 +1,23 @@
 """The web channel's outbox reads: a browser collects its session's messages itself.
 
 Unlike Telegram or WhatsApp, nobody can push to a browser, so web rows stay pending until the
-page fetches them (no `Sender` is registered for "web", so the delivery sweep never claims
-them). Fetching marks them sent. A page that passes the id of the last message it showed gets
-everything after it again, whatever its status, so a response lost on the way is not a
-message lost.
+page has shown them (no `Sender` is registered for "web", so the delivery sweep never claims
+them). Reading never changes anything: the page acknowledges what it showed with a POST
+(`acknowledge`), so a cross-site GET, a second tab or a lost response loses nothing. Only the
+answer to the page's own POST takes the messages it carries (`take_messages`).
+
+A page that passes the id of the last message it showed (`after`) gets everything after it
+again, whatever its status, so a response lost on the way is not a message lost, and every
+message not acknowledged yet, even below that id (one committed late, or acknowledged by a
+request that got lost). A page is at most `PAGE_SIZE` messages long; the next page continues
+after the last message of this one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,7 +29,15 @@ CHANNEL = "web"
 PAGE_SIZE = 50
 
 
-async def take_messages(
+def _unsent(now: datetime) -> Any:
+    # A held message (an officer's notice waiting for office hours) shows once its time came.
+    return or_(
+        outbox.c.status == OUTBOX_PENDING,
+        and_(outbox.c.status == OUTBOX_HELD, outbox.c.next_attempt_at <= now),
+    )
+
+
+async def read_messages(
     conn: AsyncConnection,
     *,
     recipient: str,
@@ -29,29 +45,48 @@ async def take_messages(
     after: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> list[OutboxRecord]:
-    """The session's messages to show (oldest first), marking the pending ones sent.
+    """The session's messages to show, oldest first; changes nothing.
 
-    With `after`, every message with a larger id; without it, only those not fetched before.
+    Without `after`, those not acknowledged yet; with it, also every message after `after`.
     """
-    # A held message (an officer's notice waiting for office hours) shows once its time came.
-    unsent = or_(
-        outbox.c.status == OUTBOX_PENDING,
-        and_(outbox.c.status == OUTBOX_HELD, outbox.c.next_attempt_at <= now),
+    shown = _unsent(now)
+    if after is not None:
+        shown = or_(shown, and_(outbox.c.id > after, outbox.c.status == OUTBOX_SENT))
+    stmt = (
+        select(outbox)
+        .where(outbox.c.channel == CHANNEL, outbox.c.recipient == recipient, shown)
+        .order_by(outbox.c.id)
+        .limit(limit)
     )
-    conditions = [outbox.c.channel == CHANNEL, outbox.c.recipient == recipient]
-    if after is None:
-        conditions.append(unsent)
-    else:
-        conditions += [outbox.c.id > after, or_(unsent, outbox.c.status == OUTBOX_SENT)]
-    stmt = select(outbox).where(*conditions).order_by(outbox.c.id).limit(limit)
-    rows = [OutboxRecord(**row._mapping) for row in await conn.execute(stmt)]
-    pending = [row.id for row in rows if row.status != OUTBOX_SENT]
-    if pending:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(pending), outbox.c.status.in_([OUTBOX_PENDING, OUTBOX_HELD]))
-            .values(status=OUTBOX_SENT, sent_at=now, attempts=outbox.c.attempts + 1)
+    return [OutboxRecord(**row._mapping) for row in await conn.execute(stmt)]
+
+
+async def acknowledge(
+    conn: AsyncConnection, *, recipient: str, ids: Collection[int], now: datetime
+) -> int:
+    """The page has shown these messages of the session: mark them sent; how many were not."""
+    if not ids:
+        return 0
+    result = await conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.id.in_(sorted(set(ids))),
+            outbox.c.channel == CHANNEL,
+            outbox.c.recipient == recipient,
+            _unsent(now),
         )
+        .values(status=OUTBOX_SENT, sent_at=now, attempts=outbox.c.attempts + 1)
+    )
+    return int(result.rowcount or 0)
+
+
+async def take_messages(
+    conn: AsyncConnection, *, recipient: str, now: datetime, limit: int = PAGE_SIZE
+) -> list[OutboxRecord]:
+    """The session's messages not acknowledged yet, marked sent (for the answer to the page's
+    own POST, which shows them)."""
+    rows = await read_messages(conn, recipient=recipient, now=now, limit=limit)
+    await acknowledge(conn, recipient=recipient, ids=[row.id for row in rows], now=now)
     return rows
 
 

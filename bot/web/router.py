@@ -3,7 +3,11 @@
 The browser's signed session cookie is its identity (chat id = user id = session id). Every
 message carries a client-made UUID, used as the update id, so a double click or a retry after a
 network error is dropped by the inbox. Replies are never pushed: the page receives them in the
-answer to its POST and by polling `GET /web/api/messages` (see `bot.web.mailbox`).
+answer to its POST and by polling `GET /web/api/messages`, which changes nothing; the page then
+acknowledges what it showed with `POST /web/api/messages/ack` (see `bot.web.mailbox`).
+
+Every request counts against the limits of `bot.web.throttle` (per client address, and for
+posts per session); uploads stream to disk (`bot.web.uploads`), a few at a time.
 
 Every error is a short JSON `{"error": "..."}` in the page's language; no stack trace leaves.
 """
@@ -12,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import quote as quote_header
@@ -25,13 +30,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bot.deps import Channel, Runtime, RuntimeDep
 from bot.messages import Inbound, InboundAttachment, Outbound, OutboundDocument
 from bot.pipeline import DurableWriteError
-from bot.web import mailbox
+from bot.web import mailbox, uploads
 from bot.web.session import (
     COOKIE_MAX_AGE,
     COOKIE_NAME,
@@ -39,7 +42,9 @@ from bot.web.session import (
     new_session_id,
     session_secret,
 )
+from bot.web.throttle import Throttle, Throttled, UploadsFull
 from locales import Translate, normalize, translator
+from storage.attachments import IncomingFile
 from storage.db import STORAGE_FAILURES
 from storage.repositories import OutboxRecord
 
@@ -53,6 +58,7 @@ CSRF_HEADER = "x-requested-with"
 MAX_JSON_BYTES = 32 * 1024
 # Multipart framing, the message id and a caption around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
+MAX_ACK_IDS = 200
 MAX_TEXT_CHARS = 4096
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
@@ -81,13 +87,31 @@ class WebSession:
     secure: bool
 
 
+_CODEC = "web.sessions"
+_THROTTLE = "web.throttle"
+
+
+@asynccontextmanager
+async def lifespan(runtime: Runtime) -> AsyncIterator[None]:
+    """Load (or create) the cookie key shared by every replica, and set up the limits."""
+    throttle = Throttle(runtime.settings)  # a malformed rate fails the start, with its name
+    runtime.services[_CODEC] = SessionCodec(await session_secret(runtime.db, runtime.settings))
+    runtime.services[_THROTTLE] = throttle
+    yield
+
+
 def _codec(runtime: Runtime) -> SessionCodec:
-    """The app's cookie codec, made once per app (reads or creates the persisted secret)."""
-    codec = runtime.services.get("web.sessions")
-    if not isinstance(codec, SessionCodec):
-        codec = SessionCodec(session_secret(runtime.settings))
-        runtime.services["web.sessions"] = codec
+    """The app's cookie codec (made by `lifespan`)."""
+    codec = runtime.services[_CODEC]
+    assert isinstance(codec, SessionCodec)
     return codec
+
+
+def _throttle(runtime: Runtime) -> Throttle:
+    """The app's abuse limits (made by `lifespan`)."""
+    throttle = runtime.services[_THROTTLE]
+    assert isinstance(throttle, Throttle)
+    return throttle
 
 
 def get_session(request: Request, runtime: RuntimeDep) -> WebSession:
@@ -145,10 +169,17 @@ def _error(message: str, status: int) -> JSONResponse:
 class PoliteError(Exception):
     """A request we refuse with a short explanation for the person at the keyboard."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
+
+    def response(self) -> JSONResponse:
+        response = _error(self.message, self.status)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(self.retry_after)
+        return response
 
 
 def _render(row: OutboxRecord) -> dict[str, Any]:
@@ -175,21 +206,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _collect(
-    runtime: Runtime, session: WebSession, after: int | None, t: Translate
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Take the session's messages out of the outbox, rendered for the page, and (for a
-    first poll, `after=None`) the id a later poll continues from."""
+async def _take(runtime: Runtime, session: WebSession, t: Translate) -> list[dict[str, Any]]:
+    """The session's messages not shown yet, rendered for the answer to the page's POST
+    (which shows them, so they are marked sent)."""
     try:
         async with runtime.db.transaction() as conn:
-            rows = await mailbox.take_messages(conn, recipient=session.id, now=_now(), after=after)
-            cursor = None
-            if after is None:
-                cursor = await mailbox.last_message_id(conn, recipient=session.id)
+            rows = await mailbox.take_messages(conn, recipient=session.id, now=_now())
     except STORAGE_FAILURES:
         # The page retries; a message already handled comes back as a duplicate, not twice.
         raise _busy(t) from None
-    return [_render(row) for row in rows], cursor
+    return [_render(row) for row in rows]
+
+
+def _too_many(t: Translate, exc: Throttled) -> PoliteError:
+    """Over a rate limit: ask to wait (the page shows it; `Retry-After` says how long)."""
+    return PoliteError(
+        429,
+        t(
+            "Maaf, terlalu banyak permintaan dalam waktu singkat. Mohon tunggu sebentar, lalu "
+            "coba lagi."
+        ),
+        retry_after=exc.retry_after,
+    )
 
 
 def _busy(t: Translate) -> PoliteError:
@@ -297,7 +335,7 @@ async def _run(runtime: Runtime, session: WebSession, inbound: Inbound, t: Trans
         raise PoliteError(
             422, t("Maaf, pesan ini belum dapat kami proses. Silakan coba dengan kata lain.")
         ) from None
-    messages, _ = await _collect(runtime, session, None, t)
+    messages = await _take(runtime, session, t)
     response = _json({"duplicate": bool(result.duplicate), "messages": messages})
     return _with_cookie(response, session, runtime)
 
@@ -307,6 +345,10 @@ async def post_message(request: Request, runtime: RuntimeDep, session: SessionDe
     """A typed text or a tapped choice from the page."""
     t = _t()
     try:
+        try:
+            _throttle(runtime).post(request, session.id)
+        except Throttled as exc:
+            raise _too_many(t, exc) from None
         _check_csrf(request, t)
         if (_number(request.headers.get("content-length")) or 0) > MAX_JSON_BYTES:
             raise PoliteError(413, t("Pesan terlalu panjang."))
@@ -324,26 +366,82 @@ async def post_message(request: Request, runtime: RuntimeDep, session: SessionDe
         inbound = _inbound(session, message.id, message.lang, text=text, choice=choice)
         return await _run(runtime, session, inbound, t)
     except PoliteError as exc:
-        return _with_cookie(_error(exc.message, exc.status), session, runtime)
+        return _with_cookie(exc.response(), session, runtime)
 
 
 @router.get("/web/api/messages")
 async def get_messages(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    """Messages for this session the page has not shown yet (e.g. an officer's update)."""
+    """Messages for this session the page has not shown yet (e.g. an officer's update).
+
+    Reading changes nothing: the page acknowledges what it showed (`acknowledge_messages`).
+    `cursor` is where the next poll continues (`after`): the last message of this answer, so a
+    backlog longer than one answer comes over several polls.
+    """
     t = _t()
     raw = request.query_params.get("after")
     after = _number(raw)
-    if raw is not None and after is None:
-        return _error(t("Permintaan tidak valid."), 400)
     try:
-        messages, cursor = await _collect(runtime, session, after, t)
+        try:
+            _throttle(runtime).request(request)
+        except Throttled as exc:
+            raise _too_many(t, exc) from None
+        if raw is not None and after is None:
+            raise PoliteError(400, t("Permintaan tidak valid."))
+        try:
+            async with runtime.db.transaction() as conn:
+                rows = await mailbox.read_messages(
+                    conn, recipient=session.id, now=_now(), after=after
+                )
+                if rows:
+                    cursor = max(rows[-1].id, after or 0)
+                elif after is not None:
+                    cursor = after
+                else:
+                    # Nothing waits: a first poll continues after the newest message.
+                    cursor = await mailbox.last_message_id(conn, recipient=session.id)
+        except STORAGE_FAILURES:
+            raise _busy(t) from None
     except PoliteError as exc:
-        return _error(exc.message, exc.status)
-    data: dict[str, Any] = {"messages": messages}
-    if cursor is not None:
-        # Where this tab starts: its later polls ask for everything after it.
-        data["cursor"] = cursor
+        return exc.response()
+    data = {"messages": [_render(row) for row in rows], "cursor": cursor}
     return _with_cookie(_json(data), session, runtime)
+
+
+class AckIn(BaseModel):
+    """The ids of the messages the page has just shown."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ids: list[int] = Field(max_length=MAX_ACK_IDS)
+
+
+@router.post("/web/api/messages/ack")
+async def acknowledge_messages(
+    request: Request, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """The page showed these messages: they are delivered (no later first poll repeats them)."""
+    t = _t()
+    try:
+        try:
+            _throttle(runtime).request(request)
+        except Throttled as exc:
+            raise _too_many(t, exc) from None
+        _check_csrf(request, t)
+        body = await _read_capped(request, MAX_JSON_BYTES, t)
+        try:
+            ack = AckIn.model_validate_json(body)
+        except ValidationError:
+            raise PoliteError(400, t("Permintaan tidak valid.")) from None
+        try:
+            async with runtime.db.transaction() as conn:
+                marked = await mailbox.acknowledge(
+                    conn, recipient=session.id, ids=[i for i in ack.ids if i > 0], now=_now()
+                )
+        except STORAGE_FAILURES:
+            raise _busy(t) from None
+    except PoliteError as exc:
+        return exc.response()
+    return _json({"acknowledged": marked})
 
 
 # --------------------------------------------------------------------------- uploads
@@ -377,65 +475,109 @@ def _too_large(t: Translate, max_bytes: int) -> PoliteError:
     return PoliteError(413, t("Berkas terlalu besar. Ukuran maksimal {size}.").format(size=size))
 
 
+def _no_room(t: Translate) -> PoliteError:
+    """The disk is short of space: refuse before writing anything."""
+    return PoliteError(
+        503,
+        t("Maaf, saat ini kami belum dapat menyimpan berkas baru. Silakan coba kirim lagi nanti."),
+    )
+
+
 @router.post("/web/api/upload")
 async def upload(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    """A file from the page (multipart: `id`, `file`, optional `text` and `lang`)."""
+    """A file from the page (multipart: `id`, `file`, optional `text` and `lang`).
+
+    The file streams to a temporary file under DATA_DIR while it is sized and sniffed (never
+    whole in memory), and at most UPLOADS_IN_FLIGHT uploads are received at once: one more is
+    answered 503 at once, and the page tries again.
+    """
     t = _t()
     max_bytes = int(runtime.settings.max_attachment_bytes)
+    store = runtime.engine.store
+    throttle = _throttle(runtime)
     try:
+        try:
+            throttle.upload(request, session.id)
+        except Throttled as exc:
+            raise _too_many(t, exc) from None
         _check_csrf(request, t)
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
             raise PoliteError(415, t("Silakan kirim berkas melalui tombol lampiran."))
-        if (_number(request.headers.get("content-length")) or 0) > max_bytes + MULTIPART_OVERHEAD:
+        declared = _number(request.headers.get("content-length"))
+        if (declared or 0) > max_bytes + MULTIPART_OVERHEAD:
             raise _too_large(t, max_bytes)
-        parser = MultiPartParser(
-            request.headers,
-            _capped_stream(request, max_bytes + MULTIPART_OVERHEAD),
-            max_files=1,
-            max_fields=4,
-            max_part_size=MAX_TEXT_CHARS * 4,
-        )
+        if not store.has_room(min(declared or max_bytes, max_bytes)):
+            raise _no_room(t)
         try:
-            form = await parser.parse()
-        except _BodyTooLarge:
-            raise _too_large(t, max_bytes) from None
-        except MultiPartException:
-            raise PoliteError(400, t("Berkas tidak dapat dibaca. Silakan coba lagi.")) from None
-        try:
-            lang = form.get("lang")
-            t = _t(lang if isinstance(lang, str) else None)
-            file = form.get("file")
-            raw_id = form.get("id")
-            if not isinstance(file, UploadFile) or not isinstance(raw_id, str):
-                raise PoliteError(400, t("Silakan pilih berkas terlebih dahulu."))
-            try:
-                message_id = UUID(raw_id)
-            except ValueError:
-                raise PoliteError(400, t("Permintaan tidak valid.")) from None
-            data = await file.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise _too_large(t, max_bytes)
-            if not data:
-                raise PoliteError(400, t("Berkas kosong. Silakan pilih berkas lain."))
-            caption = form.get("text")
-            filename = _clean(file.filename)
-            attachment = InboundAttachment(
-                data=data,
-                filename=filename[:255] if filename else None,
-                mime_hint=file.content_type,
-            )
-        finally:
-            await form.close()
-        inbound = _inbound(
-            session,
-            message_id,
-            lang if isinstance(lang, str) else None,
-            text=_clean(caption[:MAX_TEXT_CHARS]) if isinstance(caption, str) else None,
-            attachment=attachment,
-        )
-        return await _run(runtime, session, inbound, t)
+            with throttle.upload_slot(), store.incoming() as incoming:
+                try:
+                    form = await uploads.receive(
+                        content_type,
+                        _capped_stream(request, max_bytes + MULTIPART_OVERHEAD),
+                        incoming,
+                        max_file_bytes=max_bytes,
+                        max_field_bytes=MAX_TEXT_CHARS * 4,
+                        max_fields=4,
+                    )
+                except (_BodyTooLarge, uploads.FileTooLarge):
+                    raise _too_large(t, max_bytes) from None
+                except uploads.BadForm:
+                    raise PoliteError(
+                        400, t("Berkas tidak dapat dibaca. Silakan coba lagi.")
+                    ) from None
+                lang = form.fields.get("lang")
+                t = _t(lang)
+                inbound = _upload_inbound(session, form, incoming, lang, t)
+                # The temporary file lives until the message is handled (the store links it).
+                return await _run(runtime, session, inbound, t)
+        except UploadsFull:
+            raise PoliteError(
+                503,
+                t("Maaf, saat ini sedang banyak berkas yang dikirim. Silakan coba lagi sebentar."),
+            ) from None
+        except OSError:
+            # The disk refused the temporary file (full, read-only): the store noted it for
+            # /healthz; the page may try again later.
+            raise _no_room(t) from None
     except PoliteError as exc:
-        return _with_cookie(_error(exc.message, exc.status), session, runtime)
+        return _with_cookie(exc.response(), session, runtime)
+
+
+def _upload_inbound(
+    session: WebSession,
+    form: uploads.ReceivedForm,
+    incoming: IncomingFile,
+    lang: str | None,
+    t: Translate,
+) -> Inbound:
+    """The pipeline's message for a received upload."""
+    raw_id = form.fields.get("id")
+    if not form.has_file or raw_id is None:
+        raise PoliteError(400, t("Silakan pilih berkas terlebih dahulu."))
+    try:
+        message_id = UUID(raw_id)
+    except ValueError:
+        raise PoliteError(400, t("Permintaan tidak valid.")) from None
+    if incoming.size == 0:
+        raise PoliteError(400, t("Berkas kosong. Silakan pilih berkas lain."))
+    filename = _clean(form.filename)
+    name = filename[:255] if filename else None
+    # A type refused by its first 8 KB was not kept whole: those 8 KB let the store refuse it
+    # the same way (and the dialog say so), without writing the rest to disk.
+    attachment = (
+        InboundAttachment(data=incoming.scan.head, filename=name, mime_hint=form.content_type)
+        if incoming.refused
+        else InboundAttachment(path=incoming.path, filename=name, mime_hint=form.content_type)
+    )
+    caption = form.fields.get("text")
+    return _inbound(
+        session,
+        message_id,
+        lang,
+        text=_clean(caption[:MAX_TEXT_CHARS]) if caption is not None else None,
+        attachment=attachment,
+    )
 
 
 # --------------------------------------------------------------------------- documents
@@ -447,6 +589,10 @@ async def document(
 ) -> Response:
     """A document the bot sent to this session (nobody else's)."""
     t = _t()
+    try:
+        _throttle(runtime).request(request)
+    except Throttled as exc:
+        return _too_many(t, exc).response()
     row = None
     wanted = _number(outbox_id)
     if wanted is not None:
@@ -485,4 +631,4 @@ def _document_of(row: OutboxRecord | None) -> OutboundDocument | None:
 
 # No sender on purpose: nothing can push to a browser, so the delivery sweep leaves "web" rows
 # pending and the page collects them (`bot.web.mailbox`).
-channel = Channel(name=mailbox.CHANNEL, router=router)
+channel = Channel(name=mailbox.CHANNEL, router=router, lifespan=lifespan)

@@ -2,62 +2,54 @@
 
 The session id is the requester's identity on the web channel (chat id and user id), so the
 cookie must be unforgeable: it is signed with `WEB_SESSION_SECRET`, or, when that is empty,
-with a random secret generated at first start and kept under `DATA_DIR` so sessions survive
-restarts (and every replica sharing the data directory agrees on it).
+with a random secret generated at first start and kept in the database, so sessions survive
+restarts and every replica on that database accepts every other's cookies. A deployment that
+kept the generated secret in `DATA_DIR/web_session_secret` (before it moved to the database)
+has that one adopted, so its visitors' cookies stay valid.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from core.clock import utcnow
 from core.settings import Settings
+from storage import repositories as repo
+from storage.db import Database
 
 COOKIE_NAME = "sd_web_session"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month without a visit starts a fresh conversation
-SECRET_FILENAME = "web_session_secret"
+SECRET_NAME = "web_session"  # its row in app_secrets
+LEGACY_SECRET_FILENAME = "web_session_secret"
 _SALT = "servicedesk.web.session"
 _SESSION_ID_BYTES = 18  # 24 URL-safe characters, well inside the 128-character chat id column
 
 
-def session_secret(settings: Settings) -> str:
-    """The configured secret, or the persisted generated one (created on first use)."""
+async def session_secret(db: Database, settings: Settings, *, now: datetime | None = None) -> str:
+    """The configured secret, or the one shared through the database (created on first use)."""
     if settings.web_session_secret:
         return settings.web_session_secret
-    return _persisted_secret(settings.data_dir / SECRET_FILENAME)
+    candidate = _legacy_secret(settings.data_dir / LEGACY_SECRET_FILENAME)
+    async with db.transaction() as conn:
+        return await repo.shared_secret(
+            conn,
+            name=SECRET_NAME,
+            candidate=candidate or secrets.token_urlsafe(48),
+            at=now or utcnow(),
+        )
 
 
-def _persisted_secret(path: Path) -> str:
-    """Read the secret file, creating it (owner-only) if it does not exist yet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        stored = path.read_text(encoding="ascii").strip()
-        if stored:
-            return stored
-    candidate = secrets.token_urlsafe(48)
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(candidate)
-    try:
-        # link() publishes the whole file at once and fails if another process got there
-        # first, so nobody can read a half-written secret and every process agrees on one.
-        os.link(draft, path)
-    except FileExistsError:
-        stored = path.read_text(encoding="ascii").strip()
-        if stored:
-            return stored
-        # An empty file (left by a crash of an older version) is replaced, not trusted.
-        os.replace(draft, path)
-        return candidate
-    finally:
-        draft.unlink(missing_ok=True)
-    return candidate
+def _legacy_secret(path: Path) -> str | None:
+    """The secret an older version kept in DATA_DIR, if there is one."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return path.read_text(encoding="ascii").strip() or None
+    return None
 
 
 def new_session_id() -> str:

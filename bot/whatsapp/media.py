@@ -55,7 +55,7 @@ async def _stream(
         if response.status_code != 200:
             raise MediaUnavailable(f"media download answered {response.status_code}")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise MediaTooLarge()
         chunks: list[bytes] = []
         size = 0

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.messages import clean_text
+
 # Types we turn into an `Inbound`; everything else gets a polite "not supported" reply.
 MEDIA_KINDS = ("document", "image")
 # Types that need no answer at all (a reaction is not a message to the service desk).
@@ -175,6 +177,8 @@ def _contact_names(contacts: Any) -> dict[str, str]:
     for contact in _dicts(contacts):
         wa_id = _str(contact.get("wa_id"))
         name = _text(_get(contact.get("profile"), "name"))
+        # Also stored straight from here (replies outside the dialog): cleaned like Inbound's.
+        name = clean_text(name, one_line=True) if name else None
         if wa_id and name:
             names[wa_id] = name[:128]
     return names

@@ -90,7 +90,7 @@ async def receive(request: Request, runtime: RuntimeDep) -> Response:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it is known to pass `limit` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge()
     chunks: list[bytes] = []
     size = 0

@@ -242,6 +242,10 @@ class Service(_Strict):
     complaint_classes: list[ComplaintClass] | None = None  # None: the agency's
     synonyms: list[str] = Field(default_factory=list)
     source: str | None = None  # which seed document it was transcribed from
+    # Requests a working day the office takes on for this service ("jika permintaan layanan pada
+    # hari yang sama sudah overload maka akan dilakukan dihari kerja berikutnya"): once a day is
+    # full, a new request starts on the next working day with room. None: no limit.
+    daily_capacity: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:

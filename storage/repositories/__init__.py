@@ -18,9 +18,14 @@ from storage.repositories._rows import (
 )
 from storage.repositories.attachments import (
     AttachmentRecord,
+    UploadRefusal,
+    discard_abandoned_uploads,
+    discard_upload,
     get_attachment,
     link_attachments,
+    pending_uploads,
     save_attachment,
+    upload_refusal,
 )
 from storage.repositories.conversations import (
     ConversationRecord,
@@ -67,13 +72,16 @@ from storage.repositories.outbox import (
     mark_retry,
     mark_sent,
     recent_outbox_payloads,
+    release_leases,
 )
 from storage.repositories.requesters import (
     get_or_create_requester,
 )
+from storage.repositories.secrets import shared_secret
 from storage.repositories.tickets import (
     EventRecord,
     add_event,
+    count_started_between,
     create_ticket,
     get_ticket,
     get_ticket_by_id,
@@ -98,13 +106,17 @@ __all__ = [
     "OfficerRecord",
     "OutboxRecord",
     "TicketRecord",
+    "UploadRefusal",
     "add_event",
     "add_officer",
     "alerts_sent",
     "bind_officer_identity",
     "claim_outbox",
+    "count_started_between",
     "create_invite",
     "create_ticket",
+    "discard_abandoned_uploads",
+    "discard_upload",
     "enqueue",
     "get_attachment",
     "get_last_inbound_at",
@@ -129,15 +141,19 @@ __all__ = [
     "officer_identities",
     "officer_roles",
     "officers_with_role",
+    "pending_uploads",
     "recent_outbox_payloads",
     "record_alert",
     "record_inbound",
     "redeem_invite",
+    "release_leases",
     "remove_officer",
     "save_attachment",
     "save_conversation",
     "set_next_alert_at",
     "set_roles",
+    "shared_secret",
     "tickets_due_for_alert",
     "update_ticket_workflow",
+    "upload_refusal",
 ]

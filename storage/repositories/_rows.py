@@ -49,6 +49,8 @@ class TicketRecord:
     updated_at: datetime
     step_started_at: datetime | None = None
     next_alert_at: datetime | None = None  # when the scheduler next looks at this ticket
+    event_at: datetime | None = None  # when the ticket's event starts, if it has one
+    priority: int | None = None  # 0 high, 1 medium, 2 low (a disturbance's impact)
 
 
 def insert_for(conn: AsyncConnection, table: Table) -> Any:

@@ -38,6 +38,7 @@ class OutboxRecord:
     sent_at: datetime | None
     last_error: str | None
     failure_reported_at: datetime | None = None  # coordinators told it failed (bot.sweeps)
+    lease_holder: str | None = None  # the server that claimed it and has not marked it yet
 
 
 async def enqueue(
@@ -83,12 +84,14 @@ async def claim_outbox(
     channel: str | None = None,
     channels: Collection[str] | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    holder: str | None = None,
 ) -> list[OutboxRecord]:
     """Take up to `limit` due messages (oldest first) and count an attempt on each.
 
-    Claimed rows get `next_attempt_at = now + lease`, so other replicas skip them until the
-    claimer marks them (or crashes and the lease runs out); on PostgreSQL rows locked by a
-    concurrent claimer are skipped (`FOR UPDATE SKIP LOCKED`). A message waits while an
+    Claimed rows get `next_attempt_at = now + lease` and name their `holder`, so other
+    replicas skip them until the claimer marks them (or crashes: the lease runs out, or the
+    holder, started again, hands them back with `release_leases`); on PostgreSQL rows locked
+    by a concurrent claimer are skipped (`FOR UPDATE SKIP LOCKED`). A message waits while an
     earlier message to the same recipient is deferred or outside this claim, so a chat's
     messages arrive in order. Commit the claim before sending.
     """
@@ -125,7 +128,12 @@ async def claim_outbox(
     stmt = (
         update(outbox)
         .where(outbox.c.id.in_(candidates.scalar_subquery()))
-        .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1, status=OUTBOX_PENDING)
+        .values(
+            next_attempt_at=now + lease,
+            attempts=outbox.c.attempts + 1,
+            status=OUTBOX_PENDING,
+            lease_holder=holder,
+        )
         .returning(*outbox.c)
     )
     rows = [_record(OutboxRecord, row) for row in await conn.execute(stmt)]
@@ -137,7 +145,7 @@ async def mark_sent(conn: AsyncConnection, *, id: int, at: datetime) -> None:
     await conn.execute(
         update(outbox)
         .where(outbox.c.id == id)
-        .values(status=OUTBOX_SENT, sent_at=at, last_error=None)
+        .values(status=OUTBOX_SENT, sent_at=at, last_error=None, lease_holder=None)
     )
 
 
@@ -155,7 +163,7 @@ async def mark_retry(
     `count_attempt=False` hands back the attempt the claim counted, for a message that was
     never tried (e.g. held back behind an earlier message to the same chat).
     """
-    values: dict[str, Any] = {"next_attempt_at": retry_at}
+    values: dict[str, Any] = {"next_attempt_at": retry_at, "lease_holder": None}
     if error is not None:
         values["last_error"] = error[:500]
     if not count_attempt:
@@ -166,8 +174,25 @@ async def mark_retry(
 async def mark_failed(conn: AsyncConnection, *, id: int, at: datetime, error: str) -> None:
     """Give up on the message. `error` must not contain personal data."""
     await conn.execute(
-        update(outbox).where(outbox.c.id == id).values(status=OUTBOX_FAILED, last_error=error[:500])
+        update(outbox)
+        .where(outbox.c.id == id)
+        .values(status=OUTBOX_FAILED, last_error=error[:500], lease_holder=None)
     )
+
+
+async def release_leases(conn: AsyncConnection, *, holder: str, now: datetime) -> int:
+    """Hand back, due at once, the messages `holder` claimed and never marked: a server starting
+    again after a crash, so its chats need not wait out the lease. Returns how many.
+
+    A message that was being sent at the crash may have reached the chat: it is sent again
+    (at-least-once), as it would be once the lease ran out.
+    """
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.lease_holder == holder, outbox.c.status == OUTBOX_PENDING)
+        .values(next_attempt_at=now, lease_holder=None)
+    )
+    return int(result.rowcount or 0)
 
 
 async def get_outbox(conn: AsyncConnection, *, id: int) -> OutboxRecord | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.tickets import TicketStatus, format_ref, normalize_ref
@@ -54,6 +54,8 @@ async def create_ticket(
     actor_id: int | None = None,
     step_started_at: datetime | None = None,
     next_alert_at: datetime | None = None,
+    event_at: datetime | None = None,
+    priority: int | None = None,
 ) -> TicketRecord:
     """Allocate the next number for (agency, year), insert the ticket and its 'created' event.
 
@@ -97,6 +99,8 @@ async def create_ticket(
                 updated_at=created_at,
                 step_started_at=step_started_at,
                 next_alert_at=next_alert_at,
+                event_at=event_at,
+                priority=priority,
             )
             .returning(*tickets.c)
         )
@@ -250,3 +254,16 @@ async def list_events(conn: AsyncConnection, *, ticket_id: int) -> list[EventRec
         .order_by(ticket_events.c.at, ticket_events.c.id)
     )
     return [_record(EventRecord, row) for row in await conn.execute(stmt)]
+
+
+async def count_started_between(
+    conn: AsyncConnection, *, agency: str, service: str, start: datetime, end: datetime
+) -> int:
+    """Tickets of one service whose SLA starts in [start, end): a day's load (daily capacity)."""
+    stmt = select(func.count()).where(
+        tickets.c.agency == agency,
+        tickets.c.service == service,
+        tickets.c.start_at >= start,
+        tickets.c.start_at < end,
+    )
+    return int((await conn.execute(stmt)).scalar_one())

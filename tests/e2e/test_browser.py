@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlalchemy import select
 from bot.messages import Outbound, OutboundDocument
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import attachments, conversations
+from storage.models import attachments, conversations, outbox
 from tests.support.browser import CHROMIUM_ARGS, Server, chromium_path, serve
 
 pytestmark = pytest.mark.browser
@@ -165,6 +166,8 @@ def test_a_requester_files_a_ticket_with_a_letter_from_a_phone(
         "Internet di ruang rapat mati sejak pagi, lampu switch berkedip oranye.",
     ):
         phone.type_and_send(answer)
+    assert "dampak" in phone.last_bot_text()
+    phone.tap_choice("Seluruh kantor atau layanan publik")
     assert "Surat permohonan" in phone.last_bot_text()
 
     letter = tmp_path / "surat-permohonan.pdf"
@@ -246,7 +249,17 @@ def test_an_update_sent_later_appears_on_the_open_page_with_its_document(
     download.value.save_as(saved)
     assert download.value.suggested_filename == "berita-acara.pdf"
     assert saved.read_bytes() == PDF
+    # Polls only read; the page itself acknowledges what it showed, so the notice is delivered.
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while site.query(_notice_status) != repo.OUTBOX_SENT and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert site.query(_notice_status) == repo.OUTBOX_SENT
     assert phone.problems == []
+
+
+async def _notice_status(conn: Any) -> str:
+    stmt = select(outbox.c.status).where(outbox.c.key.like("officer-note-%"))
+    return str((await conn.execute(stmt.order_by(outbox.c.id.desc()).limit(1))).scalar_one())
 
 
 def test_switching_to_english_changes_the_page_and_the_conversation(phone: Phone) -> None:

@@ -54,7 +54,7 @@ async def test_healthz_reports_a_reachable_database(tmp_path: Path) -> None:
         response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
 
 
 async def test_healthz_answers_503_when_the_database_is_gone(tmp_path: Path) -> None:
@@ -104,6 +104,7 @@ async def test_the_scheduler_runs_the_outbox_sweep_and_any_added_job(tmp_path: P
             "alerts",
             "digest",
             "delivery-failures",
+            "abandoned-uploads",
             "probe",
         }
 

@@ -88,6 +88,7 @@ async def test_the_same_update_delivered_three_times_makes_one_ticket(
             text_update("081234567890"),
             text_update("Gedung A lantai 2"),
             text_update("Internet mati sejak pagi"),
+            text_update("seluruh kantor"),  # the impact of the disturbance
             callback_update("skip"),
         ):
             await tg.deliver(step)
@@ -461,6 +462,7 @@ def test_a_server_killed_mid_dialog_resumes_at_the_same_step_with_nothing_lost(
     for update in (
         text_update("Gedung A lantai 2"),
         text_update("Internet mati sejak pagi"),
+        text_update("seluruh kantor"),  # the impact of the disturbance
         callback_update("skip"),
         callback_update("sum:send"),
     ):

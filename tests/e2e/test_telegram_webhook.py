@@ -59,6 +59,7 @@ async def reach_document_question(tg: TelegramApp, *, chat_id: int = USER_ID) ->
         ("telepon", "081234567890"),
         ("lokasi", "Gedung A lantai 2, ruang rapat"),
         ("kebutuhan", "Internet mati sejak pagi di seluruh ruangan"),
+        ("dampak", "seluruh kantor"),
     ]
     question = (await tg.tap("svc:jaringan-intra", chat_id=chat_id))[-1].params["text"]
     for topic, answer in answers:

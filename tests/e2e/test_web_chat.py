@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import stat
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
@@ -22,11 +21,11 @@ from bot.messages import Outbound, OutboundDocument
 from bot.pipeline import DurableWriteError
 from bot.server import create_app
 from bot.web.router import channel as web_channel
-from bot.web.session import COOKIE_NAME, SECRET_FILENAME, session_secret
+from bot.web.session import COOKIE_NAME, LEGACY_SECRET_FILENAME, session_secret
 from core.settings import Settings
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import attachments, outbox
+from storage.models import app_secrets, attachments, outbox
 
 CSRF = {"X-Requested-With": "servicedesk-web"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -79,11 +78,16 @@ class Requester:
         return response
 
     async def poll(self, after: int | None = None) -> dict[str, Any]:
-        """What the page's poll gets."""
+        """What the page's poll gets; like the page, it then acknowledges what it showed."""
         params = {} if after is None else {"after": str(after)}
         response = await self.client.get("/web/api/messages", params=params)
         assert response.status_code == 200, response.text
-        return dict(response.json())
+        polled = dict(response.json())
+        if polled["messages"]:
+            ids = [m["id"] for m in polled["messages"]]
+            ack = await self.client.post("/web/api/messages/ack", json={"ids": ids}, headers=CSRF)
+            assert ack.status_code == 200, ack.text
+        return polled
 
     @property
     def session_cookie(self) -> str:
@@ -139,6 +143,7 @@ async def file_network_request(user: Requester, *, with_letter: bool = True) -> 
         "081234567890",
         "Gedung A lantai 2",
         "Internet di ruang rapat mati sejak pagi",
+        "seluruh kantor",  # the impact of the disturbance
     ):
         await user.say(answer)
     if with_letter:
@@ -441,26 +446,28 @@ async def test_the_generated_session_secret_is_kept_so_sessions_survive_a_restar
     cookie, before = await conversation_after_restart(None)
     same_cookie, after = await conversation_after_restart(cookie)
 
-    secret_file = settings.data_dir / SECRET_FILENAME
-    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
-    assert session_secret(settings) == secret_file.read_text()
     assert same_cookie == cookie
     assert after == before and len(after) == 1
+    # Kept in the database, shared by every replica; nothing secret is left in DATA_DIR.
+    assert not (settings.data_dir / LEGACY_SECRET_FILENAME).exists()
 
 
-async def test_a_configured_session_secret_is_used_and_nothing_is_written(
-    tmp_path: Path,
+async def test_a_configured_session_secret_is_used_and_nothing_is_stored(
+    tmp_path: Path, db: Database
 ) -> None:
     configured = Settings(data_dir=tmp_path / "data", web_session_secret="s3cret-from-env")
-    assert session_secret(configured) == "s3cret-from-env"
-    assert not (tmp_path / "data" / SECRET_FILENAME).exists()
+    assert await session_secret(db, configured) == "s3cret-from-env"
+    async with db.transaction() as conn:
+        assert (await conn.execute(select(app_secrets))).all() == []
 
 
-async def test_two_processes_starting_together_agree_on_one_generated_secret(
-    tmp_path: Path,
+async def test_replicas_starting_together_agree_on_one_generated_secret(
+    tmp_path: Path, db: Database
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", web_session_secret="")
-    secrets = await asyncio.gather(*(asyncio.to_thread(session_secret, settings) for _ in range(8)))
+    replicas = [
+        Settings(data_dir=tmp_path / f"replica-{i}", web_session_secret="") for i in range(8)
+    ]
+    secrets = await asyncio.gather(*(session_secret(db, each) for each in replicas))
     assert len(set(secrets)) == 1
     assert len(secrets[0]) >= 40
 

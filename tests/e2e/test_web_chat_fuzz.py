@@ -57,7 +57,14 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
-    settings_ = Settings(data_dir=tmp_path / "data", max_attachment_bytes=50_000)
+    settings_ = Settings(
+        data_dir=tmp_path / "data",
+        max_attachment_bytes=50_000,
+        # Every example is one client: the rate limits would answer most of them with a 429.
+        web_rate_limit_per_session="100000/minute",
+        web_rate_limit_per_ip="100000/minute",
+        web_upload_rate_limit_per_ip="100000/minute",
+    )
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}")
     app = create_app(settings_, db=db, channels=[web_channel], jobs=[])
     with asyncio.Runner() as runner:

@@ -47,6 +47,7 @@ ANSWERS = {
     "kontak": "081234567890",
     "lokasi": "Kantor Bupati, Lantai 2",
     "uraian": "Jaringan intra di ruang rapat putus sejak pagi.",
+    "dampak": "seluruh kantor",
 }
 
 

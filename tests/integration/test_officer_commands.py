@@ -774,3 +774,49 @@ async def test_a_repair_affecting_a_whole_office_shows_high_priority_to_officers
 
     assert "Prioritas: tinggi" in said(await staff["kadis"].say(f"/tiket {ref}"))
     assert "prioritas tinggi" in said(await staff["kadis"].say("/antrian"))
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+async def test_an_event_request_keeps_its_start_and_officers_see_it_first_in_the_queue(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="kalbar")
+    aptika = Chat(engine, "aptika")
+    await add_officer(sqlite_db, aptika, name="Rudi", roles=["aptika"])
+    async with engine.db.transaction() as conn:
+        requester_id = await repo.get_or_create_requester(
+            conn, channel="test", external_id="warga", display_name=None, at=NOW
+        )
+        # An e-mail account asked at 09:30: its first step (2 hours) is due 11:30.
+        email = await file_ticket(
+            conn,
+            desk=engine.desk(NOW - timedelta(minutes=30)),
+            service="email",
+            product=None,
+            fields={},
+            requirements={},
+            requester_id=requester_id,
+            channel="test",
+            chat_id="chat-warga",
+        )
+        # A video conference asked at 10:00 (first step due 12:00) for an event at 11:00,
+        # filed as urgent.
+        vicon = await file_ticket(
+            conn,
+            desk=engine.desk(NOW),
+            service="video-conference",
+            product=None,
+            fields={"waktu_acara": "2026-11-23T11:00:00+07:00", "mendesak": True},
+            requirements={},
+            requester_id=requester_id,
+            channel="test",
+            chat_id="chat-warga",
+        )
+    assert vicon.event_at is not None and vicon.event_at.isoformat() == "2026-11-23T04:00:00+00:00"
+    queue = said(await aptika.say("/antrian"))
+    # Whichever comes first: the conference's start (11:00) before the e-mail's due (11:30).
+    assert queue.index(vicon.ref) < queue.index(email.ref)
+    assert "acara Senin, 23 November 2026 pukul 11.00 WIB" in queue
+    assert "MENDESAK" in queue

@@ -122,3 +122,33 @@ async def test_every_surface_tells_the_published_due(
     closed = await coordinator.tap("of:ba:send")
     (pdf,) = [r.document for r in closed.replies if r.document is not None]
     assert f"Batas waktu : {due}" in all_text(pdf.data)
+
+
+async def test_a_full_day_moves_the_start_to_the_next_working_day_and_says_why(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    base = make_engine(sqlite_db, tmp_path, "kalbar")
+    email = base.catalog.service("email")
+    assert email is not None
+    limited = email.model_copy(update={"daily_capacity": 1})
+    services = [limited if s.code == "email" else s for s in base.catalog.services]
+    catalog = base.catalog.model_copy(update={"services": services})
+    engine = DialogEngine(db=sqlite_db, settings=base.settings, clock=lambda: NOW, catalog=catalog)
+    zone = catalog.agency.timezone
+
+    first = Chat(engine, "pertama")
+    await fill_to_summary(first, engine, "email", None)
+    assert "nomor tiket" in last_text(await first.tap("sum:send"))
+
+    second = Chat(engine, "kedua")
+    review = await fill_to_summary(second, engine, "email", None)
+    # Monday is full: the request starts Tuesday 07:30 and is due a working day later.
+    tuesday = format_moment(
+        published_due("kalbar", "email", None, NOW.replace(day=24, hour=0, minute=30)),
+        zone,
+        translator("id"),
+    )
+    assert f"perkiraan paling lambat {tuesday})" in review
+    confirmation = last_text(await second.tap("sum:send"))
+    assert "sudah penuh" in confirmation
+    assert f"Batas waktu penyelesaian: {tuesday}." in confirmation

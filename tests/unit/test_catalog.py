@@ -179,7 +179,8 @@ def test_event_dates_elsewhere_must_lie_in_the_future() -> None:
     ]:
         service = load_catalog(agency).service(service_code)
         assert service is not None
-        fields = [f for p in service.products or [None] for f in service.fields_for(p and p.code)]
+        products: list[str | None] = [p.code for p in service.products] or [None]
+        fields = [f for product in products for f in service.fields_for(product)]
         dates = [f for f in fields if f.type in (FieldType.DATE, FieldType.DATETIME)]
         assert dates, service_code
         assert all(f.min_days_ahead is not None and f.min_days_ahead >= 1 for f in dates)

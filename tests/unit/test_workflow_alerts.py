@@ -13,6 +13,7 @@ work is due Thursday 14:45. Its office time is Mon 10-16 (6 h) + Tue, Wed (8 h e
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -26,7 +27,13 @@ from core.workflow import (
     request_completion,
     requester_completed,
 )
-from core.workflow_alerts import Alert, alert_schedule, alerts_due, next_alert_at
+from core.workflow_alerts import (
+    EVENT_ALERT_KEY,
+    Alert,
+    alert_schedule,
+    alerts_due,
+    next_alert_at,
+)
 from tests.support.workflow import DESK, at_work_step, opened, ptk, wib
 
 WORK = "tindak-lanjut"
@@ -277,3 +284,58 @@ def test_a_whole_ticket_sends_no_alert_twice_and_every_late_step_escalates_once(
         ("laporan:breach", wib(2026, 3, 4, 10)),
         ("arsip:breach", wib(2026, 3, 4, 11, 15)),
     ]
+
+
+# --- the requester's event --------------------------------------------------------------------
+
+
+def test_an_event_is_warned_of_one_office_hour_before_it_starts_once(
+    kalbar: Catalog, kalbar_cal: WorkingCalendar
+) -> None:
+    ticket = opened(kalbar, kalbar_cal, "video-conference", None, ptk(2026, 3, 2, 8))
+    ticket = replace(ticket, event_at=ptk(2026, 3, 3, 10))  # Tuesday 10:00
+    first = next_alert_at(ticket, kalbar_cal, set())
+    assert first is not None and first <= ptk(2026, 3, 3, 9)
+    assert EVENT_ALERT_KEY not in {
+        a.key for a in alerts_due(ticket, kalbar_cal, ptk(2026, 3, 3, 8, 59), set())
+    }
+    found = {a.key: a for a in alerts_due(ticket, kalbar_cal, ptk(2026, 3, 3, 9), set())}
+    alert = found[EVENT_ALERT_KEY]
+    assert [(n.recipient_kind, n.kind) for n in alert.notices] == [("role", "event-soon")]
+    assert alert.notices[0].data["event_at"] == "2026-03-03T10:00:00+07:00"
+    sent = {EVENT_ALERT_KEY}
+    assert EVENT_ALERT_KEY not in {
+        a.key for a in alerts_due(ticket, kalbar_cal, ptk(2026, 3, 3, 9, 30), sent)
+    }
+
+
+def test_an_event_on_a_saturday_is_warned_of_in_fridays_last_office_hour(
+    kalbar: Catalog, kalbar_cal: WorkingCalendar
+) -> None:
+    ticket = opened(kalbar, kalbar_cal, "video-conference", None, ptk(2026, 3, 2, 8))
+    ticket = replace(ticket, event_at=ptk(2026, 3, 7, 9))
+    sent = {f"{ticket.step}:{kind}" for kind in ("warn-75", "warn-1h", "breach")}
+    # kalbar closes at 16:30 on Fridays.
+    assert next_alert_at(ticket, kalbar_cal, sent) == ptk(2026, 3, 6, 15, 30)
+
+
+def test_a_closed_ticket_is_not_warned_of_its_event(babel: Catalog, cal: WorkingCalendar) -> None:
+    ticket = replace(at_work_step(babel, cal), event_at=wib(2026, 3, 3, 10))
+    for at in (wib(2026, 3, 3, 9), wib(2026, 3, 3, 9, 10)):
+        ticket = dispose(ticket, calendar=cal, by=DESK, at=at).ticket
+    done = finish(
+        ticket,
+        {
+            k: "x"
+            for k in (
+                "ringkasan_pekerjaan",
+                "ringkasan_masalah",
+                "alternatif_solusi",
+                "lokasi",
+                "petugas",
+            )
+        },
+        by=DESK,
+        at=wib(2026, 3, 3, 9, 20),
+    ).ticket
+    assert alerts_due(done, cal, wib(2026, 3, 3, 9, 30), set()) == []

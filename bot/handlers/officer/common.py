@@ -134,16 +134,8 @@ def service_words(req: Request, record: repo.TicketRecord) -> str:
 
 
 def event_time(req: Request, record: repo.TicketRecord) -> datetime | None:
-    """When the ticket's event starts (its service's event field), if it has one."""
-    service = req.desk.service(record.service)
-    for spec in service.fields_for(record.product) if service else []:
-        value = record.fields.get(spec.code)
-        if spec.event and isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                return None  # an answer stored before the field became an event
-    return None
+    """When the ticket's event starts, if it has one."""
+    return record.event_at
 
 
 def is_late(req: Request, record: repo.TicketRecord) -> bool:

@@ -16,6 +16,7 @@ from bot.callbacks import (
     choice,
 )
 from bot.dialogs.state import State, Step
+from bot.dialogs.typed import ascii_number
 from bot.handlers.base import Request, idle, parse_command
 from bot.handlers.forms import (
     BeritaAcaraForm,
@@ -256,11 +257,12 @@ async def pending_dispose_text(req: Request, officer: repo.OfficerRecord) -> Ste
         return idle(req, Outbound(cancelled))
     options = [(int(o[0]), str(o[1])) for o in data.get("options", [])]
     wanted = " ".join(text.casefold().split())
+    place = ascii_number(wanted)
     picked: str | None = None
     if wanted in ("semua", "all"):
         picked = ALL_OFFICERS
-    elif wanted.isdigit() and 1 <= int(wanted) <= len(options):
-        picked = str(options[int(wanted) - 1][0])
+    elif place is not None and 1 <= place <= len(options):
+        picked = str(options[place - 1][0])
     else:
         same = [str(i) for i, name in options if name.casefold() == wanted]
         picked = same[0] if len(same) == 1 else None

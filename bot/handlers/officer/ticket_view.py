@@ -259,6 +259,8 @@ def _event_words(
             return t("{who} mencatat: {text}").format(who=who, text=clip(str(data.get("text", ""))))
         case EventKind.FINISHED:
             return t("{who} menyelesaikan tiket dengan Berita Acara").format(who=who)
+        case EventKind.WARNED if data.get("alert") == "event-soon":
+            return t("Pengingat acara yang segera dimulai dikirim")
         case EventKind.WARNED:
             return t("Pengingat batas waktu tahap {step} dikirim").format(
                 step=step_words(req, record, data.get("step"))

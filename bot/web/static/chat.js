@@ -1,7 +1,9 @@
 // Web chat client: plain JS, no build step, no external resources.
 // Bot replies come back from each POST and from polling; every outbox row has an id, so a
 // message delivered by both paths is shown once. Each sent message carries its own UUID, so a
-// retry after a network error is recognised by the server as the same message.
+// retry after a network error is recognised by the server as the same message. A poll changes
+// nothing on the server: the page acknowledges what it showed with a POST, so another tab (or a
+// poll whose answer got lost) still gets those messages.
 (function () {
   "use strict";
 
@@ -60,7 +62,7 @@
 
   var els = {};
   var lang = "id";
-  var cursor = null;        // highest outbox id shown; null until the first fetch in this tab
+  var cursor = null;        // where the next poll continues; null until the first poll in this tab
   var seen = {};            // outbox ids already rendered
   var transcript = [];      // what is on screen, kept across reloads of this tab
   var queue = Promise.resolve();
@@ -352,6 +354,19 @@
     deliver("/upload", form, true);
   }
 
+  // Tell the server these messages are on screen; if this gets lost, the next poll brings them
+  // again and `seen` keeps them from showing twice.
+  function acknowledge(messages) {
+    var ids = (messages || []).map(function (m) { return m.id; });
+    if (!ids.length) { return; }
+    fetch(API + "/messages/ack", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "servicedesk-web", "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ ids: ids })
+    }).catch(function () { /* offline: acknowledged with a later poll */ });
+  }
+
   function poll() {
     if (document.hidden) { return; }
     var url = API + "/messages" + (cursor === null ? "" : "?after=" + cursor);
@@ -359,8 +374,13 @@
       .then(function (res) { return res.ok ? res.json() : null; })
       .then(function (data) {
         if (data) {
-          if (cursor === null && typeof data.cursor === "number") { cursor = data.cursor; }
           showBotMessages(data.messages);
+          // The last message of this answer: a longer backlog continues from there.
+          if (typeof data.cursor === "number" && (cursor === null || data.cursor > cursor)) {
+            cursor = data.cursor;
+            save();
+          }
+          acknowledge(data.messages);
         }
       })
       .catch(function () { /* offline for a moment: the next poll catches up */ });
