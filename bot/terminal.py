@@ -102,6 +102,16 @@ def _file_path(text: str) -> Path | None:
         return None
 
 
+def missing_file(text: str) -> str | None:
+    """The path a line names when it looks like a file's path but no such file exists."""
+    if " " in text.strip() or _file_path(text) is not None:
+        return None
+    looks_like_path = text.startswith(("/", "~", "./", "../")) and (
+        "/" in text.lstrip("/") or bool(Path(text).suffix)
+    )
+    return text if looks_like_path else None
+
+
 def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
     """Lines of `stdin` ("" at the end), read by a daemon thread.
 
@@ -159,6 +169,12 @@ async def run_chat(
             continue
         if text.casefold() in EXIT_WORDS:
             break
+        missing = missing_file(text)
+        if missing is not None:
+            # A path to a file that is not there: say so, rather than "unknown command".
+            stdout.write(t("Berkas tidak ditemukan: {path}").format(path=missing) + "\n")
+            stdout.flush()
+            continue
         inbound = to_inbound(text, user=user, choices=screen.choices)
         try:
             result = await engine.handle(inbound)

@@ -35,7 +35,7 @@ from bot.dialogs.values import (
     valid_srikandi,
     validate,
 )
-from bot.dialogs.words import EVENT_LATER, EVENT_URGENT, interpret, is_greeting
+from bot.dialogs.words import EVENT_LATER, EVENT_URGENT, interpret, is_greeting, is_thanks
 from bot.labels import describe_sla, format_day, format_moment, show_answer, show_document
 from bot.messages import Choice, Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
@@ -677,6 +677,12 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
     if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE) and is_greeting(text):
         # "Halo" is not a request: greet back with the menu instead of "no service found".
         return start(turn, ctx) if not ctx.first_contact else menu(turn, ctx)
+    if is_thanks(text) and (state is State.IDLE or question.choices):
+        # Thanks are not an answer: say "sama-sama" and keep the conversation where it is.
+        note = t("Sama-sama, Bapak/Ibu. Senang dapat membantu.")
+        if state is State.IDLE:
+            return _step(turn, State.IDLE, turn.data, [Outbound(text=note)])
+        return reask(turn, ctx, note)
     if state is State.IDLE:
         return _find_service(turn, text, ctx)
     if state in (State.CONFIRM_SERVICE, State.CHOOSE_SERVICE):

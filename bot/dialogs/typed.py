@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
+from rapidfuzz import fuzz
+
 from bot.messages import Choice
+
+_CLOSE = 85  # rapidfuzz ratio from which typed text counts as a button's label
 
 # Words for a button, given the button's data.
 Words = Callable[[str], Collection[str]]
@@ -62,4 +66,8 @@ def read_choice(
         found = [c.data for c in choices if simple in simplify(c.label)]
         if len(found) == 1:
             return found[0]
+        # "kirm", "lewatin": close to exactly one label (a typo, not another answer).
+        close = [c.data for c in choices if fuzz.ratio(simple, simplify(c.label)) >= _CLOSE]
+        if len(close) == 1:
+            return close[0]
     return None

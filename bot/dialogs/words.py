@@ -12,15 +12,84 @@ from bot.messages import Choice
 EVENT_LATER = "evt:later"
 EVENT_URGENT = "evt:urgent"
 
-_YES = {"ya", "iya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "setuju", "lanjut", "sip"}
-_NO = {"bukan", "tidak", "tdk", "no", "nggak", "ngga", "gak", "enggak", "salah"}
+# Yes and no as people type them in chat (slang, typos, English), and the polite fillers
+# around them ("iya betul pak", "ok kirim aja", "gak, bukan itu").
+_YES_WORDS = frozenset(
+    {
+        *("ya", "iya", "iyaa", "iyah", "y", "yes", "yess", "yup", "yap", "yoi", "yo", "ok"),
+        *("oke", "okey", "okay", "okee", "sip", "siip", "sipp", "siap", "mantap", "benar"),
+        *("bener", "betul", "btl", "setuju", "lanjut", "lanjutkan", "gas", "gass", "boleh"),
+        *("correct", "right", "sure", "yeah", "yep", "kirim", "kirimkan", "send", "submit"),
+    }
+)
+_NO_WORDS = frozenset(
+    {
+        *("bukan", "tidak", "tdk", "gak", "ga", "gk", "nggak", "ngga", "enggak", "engga"),
+        *("ndak", "nda", "tak", "no", "nope", "not", "salah", "keliru", "wrong"),
+    }
+)
+_FILLER = frozenset(
+    {
+        *("pak", "bu", "bapak", "ibu", "min", "mimin", "kak", "mas", "mbak", "dik", "bang"),
+        *("dong", "deh", "sih", "aja", "saja", "kok", "nih", "ini", "itu", "tuh", "lah", "kah"),
+        *("sudah", "udah", "the", "it", "is", "please", "tolong", "sekali", "banget", "bgt"),
+    }
+)
+# "ga jadi": not a no to the question, but letting go of the request.
+_NEVER_MIND = frozenset(
+    {"ga jadi", "gak jadi", "nggak jadi", "tidak jadi", "ndak jadi", "batal", "batal aja"}
+)
+_THANKS = frozenset(
+    {
+        *("terima kasih", "terimakasih", "makasih", "makasi", "maksih", "trims", "trimakasih"),
+        *("tq", "thx", "thanks", "thank you", "thankyou", "ty", "matur nuwun", "suwun", "nuhun"),
+        *("hatur nuhun", "terima kasih banyak", "makasih banyak", "thanks a lot"),
+    }
+)
+
+
+def _tokens(text: str) -> list[str]:
+    return simplify(text).split()
+
+
+def is_yes(text: str) -> bool:
+    """ "iya betul pak", "ok kirim", "yoi", "gas": agreement, nothing else."""
+    words = _tokens(text)
+    return (
+        bool(words)
+        and any(w in _YES_WORDS for w in words)
+        and all(w in _YES_WORDS or w in _FILLER for w in words)
+    )
+
+
+def is_no(text: str) -> bool:
+    """ "bukan", "gak", "salah", "bukan itu pak": disagreement, nothing else."""
+    words = _tokens(text)
+    return (
+        bool(words)
+        and any(w in _NO_WORDS for w in words)
+        and all(w in _NO_WORDS or w in _FILLER for w in words)
+    )
+
+
+def is_never_mind(text: str) -> bool:
+    """ "ga jadi", "batal aja": the requester lets the request go."""
+    words = [w for w in _tokens(text) if w not in _FILLER or w == "aja"]
+    return " ".join(words) in _NEVER_MIND
+
+
+def is_thanks(text: str) -> bool:
+    """ "makasih pak", "terima kasih banyak", "thanks": thanks, nothing to act on."""
+    words = [w for w in _tokens(text) if w not in _FILLER]
+    return " ".join(words) in _THANKS
+
+
 _WORDS = {
-    "sum:send": {"kirim", "send", "submit", *_YES},
-    "sum:edit": {"ubah", "edit", "change", "ganti"},
+    "sum:edit": {"ubah", "edit", "change", "ganti", "koreksi", "perbaiki"},
     "sum:cancel": {"batal", "batalkan", "cancel"},
-    "skip": {"lewati", "lewat", "skip", "-"},
-    "keep": {"tetap", "keep"},
-    "menu": {"menu", *_NO},
+    "skip": {"lewati", "lewat", "skip", "-", "tidak ada", "gak ada", "ga ada", "kosong"},
+    "keep": {"tetap", "keep", "sama", "tidak berubah"},
+    "menu": {"menu", "daftar layanan"},
     "upload": {"unggah", "upload"},
     "srikandi": {"srikandi"},
     EVENT_LATER: {"ganti", "ganti waktu", "waktu lain", "ubah", "ubah waktu", "later"},
@@ -30,13 +99,26 @@ _WORDS = {
 
 def _words(data: str, choices: Sequence[Choice]) -> set[str]:
     """Words that mean the button `data` in the intake's questions."""
-    if data.startswith("svc:") and len(choices) == 2:
-        return _YES  # "ya" on "Maksud Bapak/Ibu: X?"
     return _WORDS.get(data, set())
 
 
 def interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> str | None:
-    """Read typed text as one of the buttons: its number, its label, or a common word."""
+    """Read typed text as one of the buttons: yes or no where the question has them, its
+    number, its label (or close to it), or a word that means it."""
+    offered = {c.data for c in choices}
+    confirming = next((c.data for c in choices if c.data.startswith("svc:")), None)
+    if confirming is not None and len(choices) == 2:  # "Maksud Bapak/Ibu: X?" Ya / Bukan
+        if is_yes(text):
+            return confirming
+        if is_no(text):
+            return "menu"
+    if "sum:send" in offered:  # the summary: Kirim / Ubah / Batal
+        if is_yes(text):
+            return "sum:send"
+        if is_never_mind(text):
+            return "sum:cancel"
+        if is_no(text):
+            return "sum:edit"  # "salah": something in it is wrong
     return read_choice(text, choices, lambda data: _words(data, choices), numbers=numbers)
 
 
@@ -44,9 +126,10 @@ _GREETINGS = {
     *("halo", "hallo", "helo", "hai", "hi", "hello", "hey", "p", "permisi", "tes", "test"),
     *("assalamualaikum", "assalamu alaikum", "salam", "pagi", "siang", "sore", "malam"),
     *("selamat pagi", "selamat siang", "selamat sore", "selamat malam", "min", "halo min"),
-    *("good morning", "good afternoon", "good evening"),
+    *("good morning", "good afternoon", "good evening", "halo pak", "halo bu", "hai min"),
 }
 
 
 def is_greeting(text: str) -> bool:
+    """ "halo", "selamat pagi", "assalamualaikum": a greeting, not a request."""
     return simplify(text) in _GREETINGS

@@ -156,3 +156,12 @@ def test_an_unknown_agency_is_refused_with_the_known_ones(workdir: Path) -> None
     run = CliRunner().invoke(app, ["chat", "--agency", "atlantis"], input="")
     assert run.exit_code == 2
     assert "atlantis" in run.output and "kalbar" in run.output
+
+
+def test_a_typed_path_to_a_missing_file_is_answered_file_not_found(workdir: Path) -> None:
+    typed = "/tmp/tidak-ada/surat.pdf\n/bantuan\n/keluar\n"
+    run = CliRunner().invoke(app, ["chat", "--agency", "kalbar", "--user", "e2e"], input=typed)
+    assert run.exit_code == 0, run.output
+    assert "Berkas tidak ditemukan: /tmp/tidak-ada/surat.pdf" in run.output
+    assert "tidak kami kenal" not in run.output
+    assert "/layanan" in run.output  # the command after it still works

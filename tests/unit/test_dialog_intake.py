@@ -680,3 +680,72 @@ def test_typed_words_answer_the_early_event_question() -> None:
     pending = after(say(turn, ctx, "besok jam 9"))
     assert "tandai mendesak" in say(pending, ctx, "tetap ajukan").replies[0].text
     assert say(pending, ctx, "ganti waktu").state is State.ASK_FIELD
+
+
+# --- answers as people type them -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "iya betul",
+        "ya bener",
+        "yoi",
+        "betul",
+        "oke",
+        "sip",
+        "lanjut",
+        "gas",
+        "iya betul pak",
+        "Yes",
+        "yes please",
+        "ok",
+        "Betul sekali",
+    ],
+)
+def test_any_yes_keeps_the_matched_service(typed: str) -> None:
+    ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
+    asked = after(say(Turn(), ctx, "jaringan kantor rusak"))
+    result = say(asked, ctx, typed)
+    assert result.data["service"] == "jaringan-intra"
+    assert result.data["product"] == "perbaikan"
+
+
+@pytest.mark.parametrize("typed", ["bukan", "gak", "salah", "bukan itu pak", "no", "nggak"])
+def test_any_no_to_the_matched_service_shows_the_menu(typed: str) -> None:
+    ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
+    asked = after(say(Turn(), ctx, "jaringan kantor rusak"))
+    result = say(asked, ctx, typed)
+    assert result.state is State.CHOOSE_SERVICE
+    assert "svc:pembangunan-aplikasi" in data_of(only(result))
+
+
+@pytest.mark.parametrize("typed", ["ok kirim", "iya kirim aja", "sip", "gas", "send it"])
+def test_any_yes_at_the_summary_sends_it(typed: str) -> None:
+    turn, ctx = at_service("kalbar", "hosting")
+    result = say(fill_form(turn, ctx), ctx, typed)
+    assert len(result.effects) == 1
+
+
+def test_never_mind_at_the_summary_cancels_and_wrong_asks_what_to_change() -> None:
+    turn, ctx = at_service("kalbar", "hosting")
+    summary = fill_form(turn, ctx)
+    cancelled = say(summary, ctx, "ga jadi deh")
+    assert cancelled.state is State.IDLE and cancelled.effects == []
+    assert say(summary, ctx, "salah").state is State.CHOOSE_EDIT
+
+
+def test_a_typo_close_to_one_buttons_label_counts_as_that_button() -> None:
+    turn, ctx = at_service("kalbar", "hosting")
+    assert len(say(fill_form(turn, ctx), ctx, "kirm").effects) == 1
+
+
+@pytest.mark.parametrize("typed", ["makasih pak", "terima kasih banyak", "thanks", "matur nuwun"])
+def test_thanks_get_a_welcome_and_the_conversation_stays(typed: str) -> None:
+    ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
+    asked = after(say(Turn(), ctx, "jaringan kantor rusak"))
+    result = say(asked, ctx, typed)
+    assert "Sama-sama" in only(result).text
+    assert result.state is State.CONFIRM_SERVICE
+    idle = say(Turn(), context("babel"), typed)
+    assert "Sama-sama" in only(idle).text and idle.state is State.IDLE
