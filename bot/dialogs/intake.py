@@ -15,6 +15,16 @@ from typing import Any
 
 from bot.callbacks import choice
 from bot.dialogs.confirmation import filed_replies as filed_replies
+from bot.dialogs.questions import (
+    SAID_QUESTION,
+    document_question,
+    edit_question,
+    event_question,
+    field_question,
+    product_question,
+    ready_by,
+    summary,
+)
 from bot.dialogs.state import (
     HANDLER_STATES,
     URGENT_FIELD,
@@ -30,20 +40,19 @@ from bot.dialogs.state import (
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
-    earliest_day,
-    example_answer,
     valid_srikandi,
     validate,
 )
 from bot.dialogs.words import EVENT_LATER, EVENT_URGENT, interpret, is_greeting, is_thanks
-from bot.labels import describe_sla, format_day, format_moment, show_answer, show_document
-from bot.messages import Choice, Inbound, Outbound
+from bot.messages import Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
 from core.sla.calendar import SlaTimes
-from core.workflow import open_ticket, published_times
+from core.workflow import open_ticket
 from locales import SUPPORTED, Translator, translator
 
 SUGGESTIONS = 3
+SAID_WORDS = 3  # a first message this long describes the need, not just names a service
+SAID_LIMIT = 1000
 
 
 def _t(turn: Turn) -> Translator:
@@ -186,20 +195,20 @@ def question_for(turn: Turn, ctx: Context) -> Outbound:
             choices=(choice("menu", t("Lihat daftar layanan")),),
         )
     if state is State.CHOOSE_PRODUCT:
-        return _product_question(turn, service, t)
+        return product_question(turn, service, t)
     if state is State.ASK_FIELD:
         spec = _field(turn, service, turn.data.get("field"))
         if spec is not None and spec.event and turn.data.get("event_pending"):
-            return _event_question(turn, service, ctx, t)
+            return event_question(turn, service, ctx, t)
         if spec is not None:
-            return _field_question(turn, spec, ctx, t)
+            return field_question(turn, spec, ctx, t)
     if state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
         requirement = _requirement(service, turn.data.get("doc"))
         if requirement is not None:
-            return _document_question(turn, requirement, t)
+            return document_question(turn, requirement, t)
     if state is State.CHOOSE_EDIT:
-        return _edit_question(turn, service, t)
-    return _summary(turn, service, ctx, t)
+        return edit_question(turn, service, t)
+    return summary(turn, service, ctx, t)
 
 
 def wants_upload(turn: Turn) -> bool:
@@ -260,10 +269,11 @@ def _find_service(turn: Turn, text: str, ctx: Context) -> Step:
     t = _t(turn)
     result = ctx.match(text) if ctx.match and text else None
     matches = list(result.matches) if result is not None else []
+    said = _said(text)
     if result is not None and result.confident and matches:
         best = matches[0]
         offer = {"service": best.service, "product": best.product}
-        data = {**_fresh(), "offer": offer}
+        data = {**_fresh(), "offer": offer, **said}
         moved = replace(turn, state=State.CONFIRM_SERVICE, data=data)
         return _step(turn, State.CONFIRM_SERVICE, data, [question_for(moved, ctx)])
     suggest: list[str] = []
@@ -271,13 +281,19 @@ def _find_service(turn: Turn, text: str, ctx: Context) -> Step:
         code = match.service
         if code and code not in suggest and ctx.catalog.service(code):
             suggest.append(code)
-    data = {**_fresh(), "suggest": suggest[:SUGGESTIONS]}
+    data = {**_fresh(), "suggest": suggest[:SUGGESTIONS], **said}
     moved = replace(turn, state=State.CHOOSE_SERVICE, data=data)
     note = None if suggest else t("Maaf, kami belum menemukan layanan yang sesuai.")
     question = _menu_question(moved, ctx, t)
     return _step(
         turn, State.CHOOSE_SERVICE, data, [replace(question, text=_join(note, question.text))]
     )
+
+
+def _said(text: str) -> dict[str, str]:
+    """The first message, kept when it describes the need (more than a service's name), so
+    the description question can offer it instead of asking again."""
+    return {"said": text[:SAID_LIMIT]} if len(text.split()) >= SAID_WORDS else {}
 
 
 def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
@@ -290,6 +306,8 @@ def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
     if service.product(product) is None:
         product = None
     data = IntakeData(service=code, product=product, answers={}, docs={})
+    if turn.data.get("said"):
+        data["said"] = str(turn.data["said"])  # the first message may already say it all
     t = _t(turn)
     note = t("Baik, {service}.").format(service=service.name.get(t.locale))
     return _advance(replace(turn, data=dict(data)), ctx, note)
@@ -350,82 +368,16 @@ def repair(turn: Turn, catalog: Catalog) -> Turn:
     return replace(turn, state=pending, data=data)
 
 
-def _product_question(turn: Turn, service: Service, t: Translator) -> Outbound:
-    choices = [choice(f"prd:{p.code}", p.name.get(t.locale)) for p in service.products]
-    if turn.data.get("editing"):
-        choices.append(choice("keep", t("Tetap, tidak diubah")))
-    return Outbound(
-        text=t("Jenis permohonan {service} yang mana?").format(service=_service_label(service, t)),
-        choices=tuple(choices),
-    )
-
-
-def _field_question(turn: Turn, spec: FieldSpec, ctx: Context, t: Translator) -> Outbound:
-    hints: list[str] = []
-    dates = _field_context(ctx)
-    if spec.type in (FieldType.DATE, FieldType.DATETIME):
-        example: str | None = example_answer(spec, dates, t)
-    else:
-        example = spec.example
-    if example:
-        hints.append(t("Contoh: {example}").format(example=example))
-    if spec.min_days_ahead:
-        hints.append(
-            t("Paling cepat {date}.").format(date=format_day(earliest_day(spec, dates), t))
-        )
-    if not spec.required:
-        hints.append(t("(Boleh dilewati.)"))
-    choices = [choice(f"fld:{c.code}", c.label.get(t.locale)) for c in spec.choices]
-    if not spec.required:
-        choices.append(choice("skip", t("Lewati")))
-    if turn.data.get("editing"):
-        choices.append(choice("keep", t("Tetap, tidak diubah")))
-    return Outbound(text="\n".join([spec.prompt.get(t.locale), *hints]), choices=tuple(choices))
-
-
-def _document_question(turn: Turn, requirement: Requirement, t: Translator) -> Outbound:
-    name = requirement.name.get(t.locale)
-    choices: list[Choice] = []
-    if turn.state is State.ASK_SRIKANDI:
-        text = t(
-            "Silakan ketik nomor surat SRIKANDI untuk {document}. Contoh: 000.1/123/DISKOMINFO/2026"
-        ).format(document=name)
-        choices.append(choice("upload", t("Unggah berkas saja")))
-    else:
-        lines = [
-            t("Mohon kirim {document} sebagai berkas (PDF, JPG, atau PNG).").format(document=name)
-        ]
-        if requirement.description is not None:
-            lines.append(requirement.description.get(t.locale))
-        if requirement.accepts_srikandi:
-            lines.append(
-                t("Jika surat sudah dikirim melalui SRIKANDI, Bapak/Ibu cukup mengirim nomornya.")
-            )
-            choices.append(choice("srikandi", t("Kirim nomor SRIKANDI")))
-        if not requirement.required:
-            lines.append(t("(Boleh dilewati.)"))
-            choices.append(choice("skip", t("Lewati")))
-        text = "\n".join(lines)
-    if turn.data.get("editing"):
-        choices.append(choice("keep", t("Tetap, tidak diubah")))
-    return Outbound(text=text, choices=tuple(choices))
-
-
 def _answer_field(
     turn: Turn, spec: FieldSpec, value: str | None, ctx: Context, note: str | None = None
 ) -> Step:
     answers = {**turn.data.get("answers", {}), spec.code: value}
-    data = {k: v for k, v in turn.data.items() if k != "event_pending"}
+    done = {"event_pending", "said"} if spec.type is FieldType.LONG_TEXT else {"event_pending"}
+    data = {k: v for k, v in turn.data.items() if k not in done}
     return _advance(replace(turn, data={**data, "answers": answers}), ctx, note)
 
 
 # --- event dates against the SLA ------------------------------------------------------------
-
-
-def _ready_by(service: Service, turn: Turn, ctx: Context) -> datetime:
-    """When the office can be ready for a request made now: its published due."""
-    at = ctx.start_for(service.code)
-    return published_times(service, turn.data.get("product"), ctx.calendar, at).due
 
 
 def _answer_event(turn: Turn, spec: FieldSpec, value: str, service: Service, ctx: Context) -> Step:
@@ -433,7 +385,7 @@ def _answer_event(turn: Turn, spec: FieldSpec, value: str, service: Service, ctx
     later time or files it as urgent. Events outside working days are noted, not refused."""
     t = _t(turn)
     moment = datetime.fromisoformat(value)
-    if moment < _ready_by(service, turn, ctx):
+    if moment < ready_by(service, turn, ctx):
         pending = replace(turn, data={**turn.data, "event_pending": value})
         return _step(turn, State.ASK_FIELD, pending.data, [question_for(pending, ctx)])
     note = None
@@ -443,41 +395,6 @@ def _answer_event(turn: Turn, spec: FieldSpec, value: str, service: Service, ctx
             "disepakati terlebih dahulu dengan petugas."
         )
     return _answer_field(turn, spec, value, ctx, note)
-
-
-def _event_question(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbound:
-    """The event starts before the published due: a later time, or file it as urgent."""
-    zone = ctx.calendar.zone
-    moment = datetime.fromisoformat(str(turn.data["event_pending"]))
-    lines = [
-        t(
-            "Acara pada {when} dimulai sebelum kami dapat siap: sesuai standar pelayanan, "
-            "persiapan selesai paling lambat {ready}."
-        ).format(
-            when=format_moment(moment, zone, t),
-            ready=format_moment(_ready_by(service, turn, ctx), zone, t),
-        ),
-        t(
-            "Bapak/Ibu dapat memilih waktu lain, atau tetap mengajukannya sebagai permohonan "
-            "mendesak; petugas akan menghubungi Bapak/Ibu."
-        ),
-    ]
-    contacts = ctx.catalog.agency.contacts
-    # A chat user reaches a WhatsApp number most easily; else the office's phone.
-    contact = next((c for c in contacts if c.kind == "whatsapp"), None) or next(
-        (c for c in contacts if c.kind == "phone"), None
-    )
-    if contact is not None:
-        lines.append(
-            t("Untuk keperluan mendesak, hubungi juga {contact}.").format(contact=contact.value)
-        )
-    return Outbound(
-        text="\n".join(lines),
-        choices=(
-            choice(EVENT_LATER, t("Pilih waktu lain")),
-            choice(EVENT_URGENT, t("Ajukan sebagai mendesak")),
-        ),
-    )
 
 
 def _decide_event(turn: Turn, spec: FieldSpec, data: str, ctx: Context) -> Step:
@@ -505,52 +422,6 @@ def _field_context(ctx: Context) -> FieldContext:
 
 
 # --- summary, edit and filing ---------------------------------------------------------------
-
-
-def _summary(turn: Turn, service: Service, ctx: Context, t: Translator) -> Outbound:
-    product = service.product(turn.data.get("product"))
-    answers = turn.data.get("answers", {})
-    docs = turn.data.get("docs", {})
-    lines = [t("Mohon periksa kembali permohonan Bapak/Ibu:"), ""]
-    lines.append(t("Layanan: {value}").format(value=service.name.get(t.locale)))
-    if product is not None:
-        lines.append(t("Jenis: {value}").format(value=product.name.get(t.locale)))
-    for spec in _fields(turn, service):
-        shown = show_answer(spec, answers.get(spec.code), ctx.calendar.zone, t)
-        lines.append(f"{spec.label.get(t.locale)}: {shown}")
-    if turn.data.get("urgent"):
-        lines.append(t("Ditandai mendesak: acara dimulai sebelum batas waktu standar."))
-    if service.requirements:
-        lines.append(t("Dokumen:"))
-        for requirement in service.requirements:
-            shown = show_document(docs.get(requirement.code), t)
-            lines.append(f"• {requirement.name.get(t.locale)}: {shown}")
-    spec_sla = service.sla_for(turn.data.get("product"))
-    due = ctx.calendar.due(ctx.start_for(service.code), spec_sla).due
-    lines.append(
-        t("Waktu penyelesaian: {sla} (perkiraan paling lambat {due})").format(
-            sla=describe_sla(spec_sla, t), due=format_moment(due, ctx.calendar.zone, t)
-        )
-    )
-    lines += ["", t("Kirim permohonan ini?")]
-    return Outbound(
-        text="\n".join(lines),
-        choices=(
-            choice("sum:send", t("Kirim")),
-            choice("sum:edit", t("Ubah")),
-            choice("sum:cancel", t("Batal")),
-        ),
-    )
-
-
-def _edit_question(turn: Turn, service: Service, t: Translator) -> Outbound:
-    choices: list[Choice] = []
-    if service.products:
-        choices.append(choice("edit:prd", t("Jenis layanan")))
-    choices += [choice(f"edit:fld:{f.code}", f.label.get(t.locale)) for f in _fields(turn, service)]
-    choices += [choice(f"edit:doc:{r.code}", r.name.get(t.locale)) for r in service.requirements]
-    choices.append(choice("edit:back", t("Kembali ke ringkasan")))
-    return Outbound(text=t("Bagian mana yang ingin Bapak/Ibu ubah?"), choices=tuple(choices))
 
 
 def _start_edit(turn: Turn, target: str, ctx: Context, service: Service) -> Step:
@@ -649,6 +520,8 @@ def _apply_choice(turn: Turn, data: str, ctx: Context) -> Step:
         assert spec is not None  # the choice was valid, so the field exists
         if data in (EVENT_LATER, EVENT_URGENT):
             return _decide_event(turn, spec, data, ctx)
+        if data == SAID_QUESTION:
+            return _answer_field(turn, spec, str(turn.data.get("said") or ""), ctx)
         return _answer_field(turn, spec, None if data == "skip" else data[4:], ctx)
     if turn.state in (State.ASK_DOCUMENT, State.ASK_SRIKANDI):
         code = turn.data["doc"]
@@ -699,6 +572,9 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
             return _apply_choice(turn, picked, ctx)
         if spec.type is FieldType.CHOICE:
             return reask(turn, ctx, t("Mohon pilih salah satu tombol yang tersedia."))
+        said = turn.data.get("said")
+        if said and spec.type is FieldType.LONG_TEXT and not turn.data.get("editing"):
+            text = f"{said}\n{text}"  # what they add joins what they first said
         try:
             value = validate(spec, text, _field_context(ctx), t)
         except ValueProblem as problem:

@@ -64,6 +64,7 @@ class IntakeData(TypedDict, total=False):
     editing: bool  # changing one answer from the summary
     event_pending: str  # an event time before the due, waiting for "later" or "urgent"
     urgent: bool  # the requester chose to file such an event as urgent
+    said: str  # the first message, offered as the description instead of asking again
 
 
 def intake_data(data: Mapping[str, Any]) -> IntakeData:

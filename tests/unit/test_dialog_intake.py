@@ -749,3 +749,47 @@ def test_thanks_get_a_welcome_and_the_conversation_stays(typed: str) -> None:
     assert result.state is State.CONFIRM_SERVICE
     idle = say(Turn(), context("babel"), typed)
     assert "Sama-sama" in only(idle).text and idle.state is State.IDLE
+
+
+# --- the first message counts ----------------------------------------------------------------
+
+FIRST = "internet di kantor kami mati sejak pagi"
+
+
+def _at_description() -> tuple[Turn, Context]:
+    """babel network repair matched from a first message that describes the need, every
+    question before the description answered."""
+    ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
+    turn = after(say(after(say(Turn(), ctx, FIRST)), ctx, "ya"))
+    service = ctx.catalog.service("jaringan-intra")
+    assert service is not None
+    for _ in range(10):
+        spec = next(f for f in service.fields_for("perbaikan") if f.code == turn.data["field"])
+        if spec.type is FieldType.LONG_TEXT:
+            return turn, ctx
+        turn = after(say(turn, ctx, valid_answer(spec.type, NOW.date())))
+    raise AssertionError("no description question")
+
+
+def test_the_description_question_offers_what_the_first_message_already_said() -> None:
+    turn, ctx = _at_description()
+    question = only(intake.reask(turn, ctx))
+    assert FIRST in question.text
+    assert data_of(question) == ["said:use"]
+    used = tap(turn, ctx, "said:use")
+    assert used.data["answers"]["uraian"] == FIRST
+    assert "said" not in used.data
+
+
+def test_what_the_requester_adds_joins_what_they_first_said() -> None:
+    turn, ctx = _at_description()
+    added = say(turn, ctx, "lampu switch di ruang server berkedip oranye")
+    assert (
+        added.data["answers"]["uraian"] == f"{FIRST}\nlampu switch di ruang server berkedip oranye"
+    )
+
+
+def test_a_first_message_that_only_names_a_service_is_not_offered_back() -> None:
+    ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
+    asked = after(say(Turn(), ctx, "jaringan"))
+    assert "said" not in asked.data
