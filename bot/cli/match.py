@@ -2,10 +2,17 @@
 
     servicedesk match --agency babel "wifi di ruang rapat mati"
     servicedesk match --agency kalbar --json "vicon besok"
+    servicedesk match --agency kalbar --explain "petugas di loket tidak ramah"
     printf 'halo\\nzoom besok\\n' | servicedesk match --agency kalbar --json -
 
 With "-" every stdin line is one query and every output line one answer, in order and flushed
 at once, so another program can drive it line by line.
+
+--explain adds why: the words read from the text (after spelling, dialect and English are
+normalised and a letter's wrapping is dropped), whether it reads as a complaint, and for each
+candidate its strength, how much of the text it explains and the words that counted, with how
+each was found (exact, root, typo, ...) and where (the catalog's names and synonyms, or its
+descriptions). With --json the same reasons come as extra keys of the one JSON object.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ def match(
     catalog_dir: Annotated[
         Path | None, typer.Option(help="Extra catalog directory (default: settings).")
     ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also show the words behind each candidate.")
+    ] = False,
 ) -> None:
     """Show the services (and products) TEXT most likely asks for, best first."""
     settings = get_settings()
@@ -59,7 +69,7 @@ def match(
     matcher = matcher_for(catalog)
     queries = _stdin_lines() if text == ["-"] else iter([" ".join(text)])
     for query in queries:
-        _answer(matcher, query, as_json=as_json, limit=limit)
+        _answer(matcher, query, as_json=as_json, limit=limit, explain=explain)
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -68,11 +78,18 @@ def _stdin_lines() -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def _answer(matcher: Matcher, query: str, *, as_json: bool, limit: int) -> None:
-    """Match one query and print the result as a JSON line or a readable line."""
-    result = matcher.match(query, limit=limit)
-    line = json.dumps(result.to_json_dict(), ensure_ascii=False) if as_json else describe(result)
-    typer.echo(line)
+def _answer(matcher: Matcher, query: str, *, as_json: bool, limit: int, explain: bool) -> None:
+    """Match one query and print the result as a JSON line or a readable line (or block)."""
+    if explain:
+        why = matcher.explain(query, limit=limit)
+        if as_json:
+            typer.echo(json.dumps(why.to_json_dict(), ensure_ascii=False))
+        else:
+            typer.echo("\n".join([describe(why.result), *why.lines()]))
+    else:
+        result = matcher.match(query, limit=limit)
+        data = result.to_json_dict()
+        typer.echo(json.dumps(data, ensure_ascii=False) if as_json else describe(result))
     sys.stdout.flush()
 
 

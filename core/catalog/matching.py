@@ -1,14 +1,38 @@
 """Find the catalog service (and product) a requester's free text is about.
 
-Every service and product contributes phrases: its code, its names and its `synonyms`, all
-normalised like the requester's text. A query word counts for a phrase word when it is the same
-word, shares an Indonesian root with it ("dipasang" ~ "pemasangan"), is two known words run
-together, or is a typo of it (rapidfuzz, optimal-string-alignment distance).
+How a text is read:
 
-Words are of two kinds. Identifying words ("wifi", "hosting", "zoom") can name a service on
-their own. Qualifier words ("rusak", "baru", "rekomendasi", "akun") say what is wanted from a
-service but not which one, so they pick the product and never make a match by themselves;
-that keeps "printer saya rusak" from landing on network repair.
+1. A long letter loses its wrapping (address block, "Dengan hormat", "Demikian ...", the
+   signature); chat spellings, regional speech ("kamek", "mboten", "nyuwun") and English become
+   standard Indonesian (core.catalog.normalize, core.catalog.lexicon).
+2. Every remaining word is looked up in the catalog's own words: the same word, the same root
+   (Sastrawi stemmer, plus a naive affix stripper for chat forms such as "ngecek"), two words run
+   together, the Indonesian spelling of an English loanword ("integration"), a related IT word
+   from the lexicon ("modem" -> jaringan), a typo (optimal-string-alignment distance), or a
+   close character-trigram spelling.
+3. Each service is scored on two kinds of evidence. Its *phrases* (code, names and `synonyms`,
+   of the service and its products) say how much of a naming phrase the text contains; its
+   *context* (the service's and products' descriptions) is a TF-IDF-like bag of words, weighted
+   by how few services use each word, that backs a service up when the text describes a need
+   without naming it. Coverage (how much of the text the service explains) and the evidence
+   for the best product complete the score.
+4. Words are of two kinds. Identifying words ("wifi", "hosting", "zoom") can name a service on
+   their own. Qualifier words ("rusak", "baru", "rekomendasi", "akun") say what is wanted from
+   a service but not which one: they pick the product and never make a match by themselves,
+   which keeps "printer saya rusak" from landing on network repair. A product is picked by its
+   own words, its description's words, and the kind of request its words mostly are (repair,
+   build, design, advice, test, event, account: lexicon.INTENTS), so "lemah" finds the repair
+   product that only lists "rusak" and "mati".
+5. In a text that says what it asks for after a request word ("Sehubungan dengan rapat ...,
+   kami mohon fasilitasi video conference"), what comes before that word counts less; a vague
+   name that is the object of the request ("minta data") names its service.
+6. A complaint about how the office served someone ("petugas tidak ramah", "pelayanan lambat,
+   saya kecewa") goes to the agency's complaints service when the catalog has one; elsewhere it
+   is never confidently matched to the service it mentions. A text about the requester's own
+   phone or home ("kuota internet saya habis") is never confident either.
+
+`Matcher.explain` returns the same decision with the words that contributed to each candidate
+(`servicedesk match --explain`).
 """
 
 from __future__ import annotations
@@ -16,54 +40,37 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
-from core.catalog.normalize import (
-    KNOWN_WORDS,
-    SLANG,
-    affix_variants,
-    content_tokens,
-    split_compound,
-    words,
+from core.catalog.descriptions import Descriptions
+from core.catalog.lexicon import COMPLAINT_WORDS, REQUEST_MARKERS, REQUEST_OBJECTS
+from core.catalog.normalize import is_content, stem, strip_letter, tokens
+from core.catalog.reading import (
+    GENERIC,
+    QUALIFIER_WEIGHT,
+    WEAK,
+    complaint_cues,
+    denied_complaint,
+    intents,
+    is_qualifier,
+    names_a_place,
+    personal_cues,
+    phrase_tokens,
 )
+from core.catalog.results import Candidate, Explanation, Match, MatchResult, Term
 from core.catalog.schema import Catalog, LText, Service
+from core.catalog.spelling import Found, Spelling
 
-# Words the standards put in every service name; they tell services apart no better than
-# stopwords do.
-GENERIC: frozenset[str] = words(
-    """
-    layanan pelayanan pemerintah pemerintahan daerah provinsi prov kabupaten kab kota dinas
-    opd pd upt instansi kominfo diskominfo dinkominfo kepulauan bangka belitung kalimantan
-    barat purbalingga kalbar babel pemprov pemkab pemda lingkungan lingkup berbasis standar
-    fasilitasi fasilitas permohonan permintaan pengajuan pemberian penyediaan pengelolaan
-    dan atau serta pada kantor masyarakat service services government regional office
-    province agency request
-    """
-)
-
-# What is wanted, not which service: symptoms, actions, generic objects.
-QUALIFIERS: frozenset[str] = words(
-    """
-    tidak rusak mati lambat gangguan error putus masalah down hang jalan nyala padam hilang
-    lemah kendala macet susah sulit gagal bocor penuh
-    baru pasang pemasangan tambah penambahan bangun membangun pembangunan pengembangan
-    perluasan instal konfigurasi tarik titik
-    perbaikan perbaiki pemeliharaan maintenance servis
-    rancang perancangan desain rencana perencanaan topologi arsitektur
-    rekomendasi saran kebutuhan peralatan alat spesifikasi beli pembelian pengadaan survei
-    uji pengujian cek periksa pemeriksaan
-    reset lupa ganti ubah perubahan aktivasi aktif aktifkan buka akun daftar pendaftaran
-    hapus blokir terblokir kapasitas upgrade pindah migrasi sewa kirim masuk
-    membuat pembuatan buat online tanya bertanya merk tipe jenis cocok bagus anggaran izin
-    persetujuan kajian analisis review evaluasi stabil informasi data dokumen
-    """
-)
-
-# Qualifiers too vague to even suggest a service when nothing else matched.
-WEAK: frozenset[str] = frozenset({"tidak", "jalan", "masuk", "buka", "aktif", "baru", "online"})
+__all__ = [  # the API bot/ and the CLI use; the result types live in core.catalog.results
+    "Candidate",
+    "Explanation",
+    "Match",
+    "MatchResult",
+    "Matcher",
+    "Term",
+    "complaint_cues",
+    "matcher_for",
+    "personal_cues",
+]
 
 CONFIDENT_SCORE = 65.0  # below this the bot shows the menu
 CONFIDENT_MARGIN = 10.0  # and the runner-up service must trail by this much
@@ -72,44 +79,23 @@ SUGGEST_STRENGTH = 40.0  # weaker services are not even offered as "did you mean
 SUGGEST_POOL = 12  # product words alone suggest services only when few services use them
 PRODUCT_EVIDENCE = 50.0  # a product is named only with this much of its own words
 PRODUCT_MARGIN = 15.0  # and a clear lead over its siblings; otherwise product is None
-QUALIFIER_WEIGHT = 0.5  # a qualifier counts half an identifying word in a phrase
 COVERAGE_SHARE = 0.25  # of the score: how much of the query the service explains
 PRODUCT_SHARE = 0.15  # of the score: evidence for the chosen product
 POSITION_PENALTY = 0.15  # at most, for a service first named at the end of the query
 BROAD_PENALTY = 0.15  # per extra service sharing a word ("server": hosting and colocation)
 WEAK_PHRASE_FACTOR = 0.6  # a service-level phrase made only of qualifiers ("tanya")
 WEAK_EVIDENCE_FACTOR = 0.6  # "baru" hints at a product less than "rusak" does
-_CACHE_LIMIT = 4096
-
-
-@dataclass(frozen=True)
-class Match:
-    service: str
-    product: str | None
-    score: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    query: str
-    confident: bool
-    matches: list[Match] = field(default_factory=list)
-
-    @property
-    def best(self) -> Match | None:
-        """The top match, if any."""
-        return self.matches[0] if self.matches else None
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The result as plain JSON data (scores rounded to one decimal)."""
-        return {
-            "query": self.query,
-            "confident": self.confident,
-            "matches": [
-                {"service": m.service, "product": m.product, "score": round(m.score, 1)}
-                for m in self.matches
-            ],
-        }
+CONTEXT_CREDIT = 0.6  # a word only a service's description has explains this much of it
+CONTEXT_FACTOR = 0.75  # description evidence alone reaches at most this share of a phrase's
+FOCUS_FACTOR = 0.7  # words before the request word ("sehubungan dengan rapat ..., mohon ...")
+SHORT_TEXT = 6  # content words: beyond this, words the catalog lacks explain away less
+LONG_TEXT_FLOOR = 0.35  # the least such a word still counts in a very long text
+COMPLAINT_SCORE = 90.0  # a complaint's match to the complaints service
+INTENT_FACTOR = 0.7  # a word of the product's kind, not one of its own words
+WEAK_INTENT_FACTOR = 0.75  # "baru" alone says "build" less than "pasang" does
+EXTRA_WORD_EVIDENCE = 15.0  # per further query word for a product's own words
+INTENT_MIN_WORDS = 2  # a product is of a kind when at least this many of its words are
+INTENT_SHARE = 0.5  # and they are at least this share of its words of any kind
 
 
 @dataclass(frozen=True)
@@ -128,16 +114,24 @@ class _Scored:
     named: bool = False  # whether S comes from a phrase with an identifying word
     coverage: float = 0.0  # share of the query this service explains
     products: dict[int, float] = field(default_factory=dict)  # E per product
+    context: float = 0.0  # description evidence, 0-100
 
 
-def is_qualifier(token: str) -> bool:
-    """Whether a normalised word says what is wanted rather than which service."""
-    return token in QUALIFIERS or bool(affix_variants(token) & QUALIFIERS)
+@dataclass
+class _Reading:
+    """Everything `match` works out about one text."""
 
-
-def phrase_tokens(text: str) -> list[str]:
-    """Normalised content words of a catalog phrase or query, generic words removed."""
-    return [t for t in content_tokens(text) if t not in GENERIC]
+    words: list[str]
+    hits: list[Found]
+    factors: list[float]
+    strength: dict[str, float]
+    scored: dict[int, _Scored]
+    ranked: list[Match]
+    confident: bool
+    letter_stripped: bool = False
+    focus: str | None = None
+    complaint: tuple[str, ...] = ()
+    personal: tuple[str, ...] = ()
 
 
 class Matcher:
@@ -152,9 +146,28 @@ class Matcher:
         for index, service in enumerate(catalog.services):
             self._add_service(index, service)
         self._index_words()
-        self._index_spellings()
+        # Per service and product: the words of the other products' phrases.
+        self._sibling_words: list[list[set[str]]] = [
+            [set() for _ in products] for products in self._products
+        ]
+        for phrase in self._phrases:
+            for pindex, words_ in enumerate(self._sibling_words[phrase.service]):
+                if phrase.product >= 0 and phrase.product != pindex:
+                    words_.update(phrase.tokens)
+        self._descriptions = Descriptions(
+            catalog.services, self._service_vocab, self._anchors, self._sibling_words
+        )
+        self._context = self._descriptions.words
+        self._all_vocab = self._descriptions.all_words
+        for token in self._all_vocab - self._vocab:
+            self._qualifier[token] = is_qualifier(token)
         self._own = [self._distinctive(phrase) for phrase in self._phrases]
-        self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._product_intents = self._intents_of_products()
+        self._complaints = self._complaints_service(catalog.services)
+        pairs = (phrase.tokens for phrase in self._phrases)
+        self._spelling = Spelling(self._vocab, self._all_vocab, self._qualifier, pairs)
+
+    # --- building the index -------------------------------------------------------------------
 
     def _index_words(self) -> None:
         """Who uses each catalog word, and how much it says on its own."""
@@ -180,35 +193,69 @@ class Matcher:
                 if weak_name or not self._qualifier[token]:
                     self._names[token].add(phrase.service)
 
-    def _index_spellings(self) -> None:
-        """Roots, run-together spellings and typo buckets for resolving unknown query words."""
-        self._roots: dict[str, set[str]] = defaultdict(set)
-        for token in self._vocab:
-            for root in affix_variants(token):
-                self._roots[root].add(token)
-        # Run-together two-word phrases ("subdomain", "datacloud") and chat spellings whose
-        # standard form the catalog uses ("kolokasi"), so that typos of those resolve too.
-        self._aliases: dict[str, tuple[str, ...]] = {}
-        for phrase in self._phrases:
-            if len(phrase.tokens) == 2:
-                self._aliases.setdefault("".join(phrase.tokens), phrase.tokens)
-        for spelling, standard in SLANG.items():
-            known = tuple(w for w in standard.split() if w in self._vocab)
-            if len(spelling) >= 5 and known and spelling not in self._vocab:
-                self._aliases.setdefault(spelling, known)
-        # Bucketed so that a typo lookup compares against a few dozen words, not all of them.
-        self._typo_buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for token in sorted(self._vocab | set(self._aliases)):
-            for key in _typo_keys(token):
-                self._typo_buckets[len(token), key].append(token)
+    def _intents_of_products(self) -> list[list[str | None]]:
+        """Per service and product: the kind of request its own words mostly are, if any."""
+        counts: list[list[Counter[str]]] = [[Counter() for _ in ps] for ps in self._products]
+        seen: set[tuple[int, int, str]] = set()
+        for pid, phrase in enumerate(self._phrases):
+            if phrase.product < 0:
+                continue
+            for token, _ in self._own[pid]:
+                key = (phrase.service, phrase.product, token)
+                if key not in seen:
+                    seen.add(key)
+                    counts[phrase.service][phrase.product].update(intents(token))
+        out: list[list[str | None]] = []
+        for per_service in counts:
+            row: list[str | None] = []
+            for counter in per_service:
+                ranked = counter.most_common(2)
+                total = sum(counter.values())
+                clear = ranked and ranked[0][1] >= INTENT_MIN_WORDS
+                clear = clear and ranked[0][1] >= INTENT_SHARE * total
+                clear = clear and (len(ranked) < 2 or ranked[1][1] < ranked[0][1])
+                row.append(ranked[0][0] if clear else None)
+            out.append(row)
+        return out
+
+    def _intent_evidence(
+        self, service: int, words_: Sequence[str], factors: Sequence[float]
+    ) -> dict[int, float]:
+        """Per product of a known kind: how much the query asks for that kind (0-100)."""
+        kinds = self._product_intents[service]
+        if not any(kinds):
+            return {}
+        got: dict[str, float] = defaultdict(float)
+        for word, factor in zip(words_, factors, strict=True):
+            weight = factor * (WEAK_INTENT_FACTOR if word in WEAK else 1.0)
+            for kind in intents(word):
+                got[kind] += weight
+        return {
+            pindex: 100.0 * INTENT_FACTOR * min(1.0, got[kind])
+            for pindex, kind in enumerate(kinds)
+            if kind is not None and got.get(kind)
+        }
+
+    def _complaints_service(self, services: Sequence[Service]) -> int | None:
+        """The service that takes complaints ("pengaduan"), if the catalog has one."""
+        for index, service in enumerate(services):
+            names = [service.code.replace("-", " "), *_ltexts(service.name, service.short_name)]
+            found = {t for text in names for t in tokens(text)}
+            if any(t in COMPLAINT_WORDS or stem(t) in COMPLAINT_WORDS for t in found):
+                return index
+        return None
 
     def _distinctive(self, phrase: _Phrase) -> tuple[tuple[str, float], ...]:
         """A product phrase's own words: its qualifiers if any ("wifi mati" -> "mati"), else
-        the words its service's phrases do not use ("hosting aplikasi" -> "hosting")."""
+        the words no sibling product uses ("wifi acara" -> "acara"), else the words its
+        service's phrases do not use ("hosting aplikasi" -> "hosting")."""
         if phrase.product < 0:
             return ()
         pairs = list(zip(phrase.tokens, phrase.weights, strict=True))
         own = [(t, w) for t, w in pairs if self._qualifier[t]]
+        if not own:
+            siblings = self._sibling_words[phrase.service][phrase.product]
+            own = [(t, w) for t, w in pairs if t not in siblings]
         if not own:
             own = [(t, w) for t, w in pairs if t not in self._anchors[phrase.service]]
         return tuple(own)
@@ -225,62 +272,254 @@ class Matcher:
     def _add_phrases(self, service: int, product: int, texts: Iterable[str]) -> None:
         """Normalise texts into weighted phrases, skipping empty and duplicate ones."""
         for text in texts:
-            words = tuple(dict.fromkeys(phrase_tokens(text)))
-            if not words or (service, product, words) in self._seen:
+            words_ = tuple(dict.fromkeys(phrase_tokens(text)))
+            if not words_ or (service, product, words_) in self._seen:
                 continue
-            self._seen.add((service, product, words))
-            qualifiers = [is_qualifier(w) for w in words]
+            self._seen.add((service, product, words_))
+            qualifiers = [is_qualifier(w) for w in words_]
             weights = tuple(QUALIFIER_WEIGHT if q else 1.0 for q in qualifiers)
-            self._phrases.append(_Phrase(service, product, words, weights, not all(qualifiers)))
+            self._phrases.append(_Phrase(service, product, words_, weights, not all(qualifiers)))
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def clear_cache(self) -> None:
+        """Forget the query words resolved so far (for measuring the cost of unseen words)."""
+        self._spelling.clear()
 
     def match(self, text: str, *, limit: int = 3) -> MatchResult:
         """Rank the (service, product) pairs the text may be about, best first."""
-        words = self._join_split_words(phrase_tokens(text))
-        if not words:
-            return MatchResult(query=text, confident=False, matches=[])
-        hits = [self._resolve(w) for w in words]
-        strength: dict[str, float] = {}
-        for found in hits:
-            for token, similarity in found:
-                strength[token] = max(strength.get(token, 0.0), similarity)
-        scored = self._score(words, hits, strength)
-        ranked = self._rank(scored, vague=all(w in WEAK for w in words))
-        confident = self._is_confident(scored, ranked)
-        return MatchResult(query=text, confident=confident, matches=ranked[:limit])
+        reading = self._read(text)
+        return MatchResult(query=text, confident=reading.confident, matches=reading.ranked[:limit])
 
-    def _join_split_words(self, words: list[str]) -> list[str]:
+    def explain(self, text: str, *, limit: int = 3) -> Explanation:
+        """The decision `match` makes, with the words that counted for each candidate."""
+        reading = self._read(text)
+        result = MatchResult(
+            query=text, confident=reading.confident, matches=reading.ranked[:limit]
+        )
+        candidates = []
+        for match in result.matches:
+            index = self._services.index(match.service)
+            entry = reading.scored.get(index)
+            candidates.append(
+                Candidate(
+                    match=match,
+                    strength=entry.strength if entry else 0.0,
+                    coverage=entry.coverage if entry else 0.0,
+                    named=entry.named if entry else False,
+                    terms=self._terms(index, reading),
+                )
+            )
+        return Explanation(
+            result=result,
+            words=tuple(reading.words),
+            letter_stripped=reading.letter_stripped,
+            focus=reading.focus,
+            complaint=reading.complaint,
+            complaints_service=(
+                self._services[self._complaints] if self._complaints is not None else None
+            ),
+            personal=reading.personal,
+            candidates=tuple(candidates),
+        )
+
+    def _terms(self, service: int, reading: _Reading) -> tuple[Term, ...]:
+        """The query words that a service's phrases or description contain (and, for the
+        complaints service of a complaint, the words that made it one)."""
+        vocab = self._service_vocab[service]
+        context = self._context[service]
+        out: list[Term] = []
+        if reading.complaint and service == self._complaints:
+            out.extend(Term(cue, cue, "cue", 1.0, "complaint") for cue in reading.complaint)
+        for word, found, factor in zip(reading.words, reading.hits, reading.factors, strict=True):
+            for token, similarity, how in found:
+                if token in vocab:
+                    out.append(Term(word, token, how, similarity * factor, "phrase"))
+                elif token in context:
+                    out.append(Term(word, token, how, similarity * factor, "description"))
+        return tuple(out)
+
+    def _read(self, text: str) -> _Reading:
+        """Normalise, resolve, score and rank one text."""
+        body = strip_letter(text)
+        stripped = body != text
+        all_tokens = tokens(body)
+        complaint = complaint_cues(all_tokens)
+        positions = [
+            i
+            for i, t in enumerate(all_tokens)
+            if is_content(t)
+            and t not in GENERIC
+            and not names_a_place(all_tokens, i)
+            and not denied_complaint(all_tokens, i)
+        ]
+        words_, positions = self._join_split_words([all_tokens[i] for i in positions], positions)
+        if not words_:
+            return _Reading([], [], [], {}, {}, [], False, stripped, None, complaint)
+        hits = [self._spelling.resolve(w) for w in words_]
+        factors, focus = self._focus(all_tokens, positions, hits)
+        strength: dict[str, float] = {}
+        for found, factor in zip(hits, factors, strict=True):
+            for token, similarity, _ in found:
+                value = similarity * factor
+                strength[token] = max(strength.get(token, 0.0), value)
+        scored = self._score(words_, hits, factors, strength)
+        objects = self._requested(all_tokens, words_, positions)
+        self._promote_requested(scored, hits, strength, objects)
+        ranked = self._rank(scored, vague=all(w in WEAK for w in words_))
+        asked = self._requested(all_tokens, words_, positions, objects_only=False)
+        asked_for = {s for i in asked for t, _, _ in hits[i] for s in self._names.get(t, ())}
+        if sum(is_content(t) for t in all_tokens) < 2:
+            asked_for = set()  # "permisi, mau tanya": the question is still to come
+        confident = self._is_confident(scored, ranked, asked_for)
+        personal = personal_cues(all_tokens)
+        if complaint:
+            ranked, confident = self._as_complaint(ranked)
+        elif personal:
+            confident = False
+        return _Reading(
+            words_,
+            hits,
+            factors,
+            strength,
+            scored,
+            ranked,
+            confident,
+            stripped,
+            focus,
+            complaint,
+            personal,
+        )
+
+    def _as_complaint(self, ranked: list[Match]) -> tuple[list[Match], bool]:
+        """A complaint goes to the complaints service, or is matched to nothing confidently."""
+        if self._complaints is None:
+            return ranked, False
+        code = self._services[self._complaints]
+        others = [m for m in ranked if m.service != code]
+        top = max([COMPLAINT_SCORE, *(m.score + CONFIDENT_MARGIN for m in others[:1])])
+        return [Match(code, None, round(min(top, 100.0), 1)), *others], True
+
+    def _promote_requested(
+        self,
+        scored: dict[int, _Scored],
+        hits: Sequence[Found],
+        strength: dict[str, float],
+        objects: Sequence[int],
+    ) -> None:
+        """A vague name that is what the text asks for ("minta data") names its service,
+        unless the word is part of another service's name that the text has ("minta akun
+        data cloud")."""
+        for index in objects:
+            for token, _, _ in hits[index]:
+                vaguely_named = self._names.get(token, set())
+                if any(
+                    self._phrases[pid].identifying
+                    and self._strength(self._phrases[pid], strength) >= MIN_SERVICE_EVIDENCE
+                    for service, pids in self._uses.get(token, {}).items()
+                    if service not in vaguely_named
+                    for pid in pids
+                ):
+                    continue
+                for service in self._names.get(token, ()):
+                    entry = scored.get(service)
+                    if entry is not None and entry.strength > 0 and self._qualifier[token]:
+                        entry.named = True
+                        entry.strength = min(100.0, entry.strength / WEAK_PHRASE_FACTOR)
+
+    def _requested(
+        self,
+        all_tokens: Sequence[str],
+        words_: Sequence[str],
+        positions: Sequence[int],
+        *,
+        objects_only: bool = True,
+    ) -> list[int]:
+        """Indices of words that come right after a request word ("minta data", "mau
+        tanya"); with objects_only, only things one asks to be given (REQUEST_OBJECTS)."""
+        out = []
+        for index, (word, position) in enumerate(zip(words_, positions, strict=True)):
+            if objects_only and word not in REQUEST_OBJECTS:
+                continue
+            before = [
+                t
+                for t in all_tokens[max(0, position - 3) : position]
+                if t in REQUEST_MARKERS or t not in GENERIC
+            ]
+            if any(t in REQUEST_MARKERS for t in before):
+                out.append(index)
+        return out
+
+    def _focus(
+        self,
+        all_tokens: Sequence[str],
+        positions: Sequence[int],
+        hits: Sequence[Found],
+    ) -> tuple[list[float], str | None]:
+        """Down-weight what comes before the request word when a service is named after it."""
+        factors = [1.0] * len(positions)
+        names = [any(t in self._names for t, _, _ in found) for found in hits]
+        for marker, token in enumerate(all_tokens):
+            if token not in REQUEST_MARKERS:
+                continue
+            after = [i for i, p in enumerate(positions) if p > marker]
+            if not after or not any(names[i] for i in after):
+                continue
+            before = [i for i, p in enumerate(positions) if p < marker]
+            if not before:
+                return factors, None
+            for i in before:
+                factors[i] = FOCUS_FACTOR
+            return factors, token
+        return factors, None
+
+    def _join_split_words(
+        self, words_: list[str], positions: list[int]
+    ) -> tuple[list[str], list[int]]:
         """Rejoin a word typed in two pieces ("co location", "host ing") when the catalog has it."""
         out: list[str] = []
+        where: list[int] = []
         i = 0
-        while i < len(words):
-            if i + 1 < len(words) and words[i] not in self._vocab:
-                joined = words[i] + words[i + 1]
+        while i < len(words_):
+            if i + 1 < len(words_) and words_[i] not in self._vocab:
+                joined = words_[i] + words_[i + 1]
                 if joined in self._vocab:
                     out.append(joined)
+                    where.append(positions[i])
                     i += 2
                     continue
-            out.append(words[i])
+            out.append(words_[i])
+            where.append(positions[i])
             i += 1
-        return out
+        return out, where
 
     def _score(
         self,
-        words: Sequence[str],
-        hits: Sequence[tuple[tuple[str, float], ...]],
+        words_: Sequence[str],
+        hits: Sequence[Found],
+        factors: Sequence[float],
         strength: dict[str, float],
     ) -> dict[int, _Scored]:
         """Service strength, query coverage and product evidence for every candidate service."""
         # Only services a query word can name are scored; product words ("rusak") shared by
         # hundreds of entries widen the search only when nothing names a service.
         candidates = {s for token in strength for s in self._names.get(token, ())}
+        context = self._descriptions.evidence(strength, self._qualifier)
+        candidates |= {s for s, (_, named) in context.items() if named}
         if not candidates:
-            candidates = {s for token in strength for s in self._uses[token]}
+            candidates = {s for token in strength for s in self._uses.get(token, {})}
             if len(candidates) > SUGGEST_POOL:
                 return {}  # words that many services share suggest none of them
+        # Which query words each catalog word was found from.
+        sources: dict[str, set[int]] = defaultdict(set)
+        for index, found in enumerate(hits):
+            for token, _, _ in found:
+                sources[token].add(index)
         scored: dict[int, _Scored] = {}
         for service in sorted(candidates):
             entry = scored[service] = _Scored(service)
-            pids = {pid for token in strength for pid in self._uses[token].get(service, ())}
+            pids = {pid for token in strength for pid in self._uses.get(token, {}).get(service, ())}
+            hit_words: dict[int, set[int]] = defaultdict(set)  # product -> query words for it
             for pid in sorted(pids):
                 phrase = self._phrases[pid]
                 value = self._strength(phrase, strength)
@@ -290,23 +529,64 @@ class Matcher:
                     evidence = self._evidence(pid, strength)
                     if evidence > entry.products.get(phrase.product, 0.0):
                         entry.products[phrase.product] = evidence
-        weights = [self._word_weight(w) for w in words]
+                    if evidence:
+                        for token, _ in self._own[pid]:
+                            hit_words[phrase.product].update(sources.get(token, ()))
+            # Each further query word for the product adds a little ("desain skema jaringan").
+            for pindex, own_words in hit_words.items():
+                entry.products[pindex] += EXTRA_WORD_EVIDENCE * (len(own_words) - 1)
+            entry.context, context_named = context.get(service, (0.0, False))
+            if entry.context:
+                # Either kind of evidence may be missing; both together add up (noisy-OR).
+                phrase_share = entry.strength / 100.0
+                context_share = CONTEXT_FACTOR * entry.context / 100.0
+                entry.strength = 100.0 * (1.0 - (1.0 - phrase_share) * (1.0 - context_share))
+                entry.named = entry.named or context_named
+            for pindex, evidence in self._descriptions.product_evidence(
+                service, strength, self._qualifier
+            ).items():
+                if evidence > entry.products.get(pindex, 0.0):
+                    entry.products[pindex] = evidence
+            for pindex, evidence in self._intent_evidence(service, words_, factors).items():
+                if evidence > entry.products.get(pindex, 0.0):
+                    entry.products[pindex] = evidence
+        weights = [
+            self._word_weight(w, found) * f
+            for w, found, f in zip(words_, hits, factors, strict=True)
+        ]
+        unknown = self._unknown_weight(len(words_))
+        weights = [
+            w if any(t in self._all_vocab for t, _, _ in found) else w * unknown
+            for w, found in zip(weights, hits, strict=True)
+        ]
         total = sum(weights)
-        last = max(len(words) - 1, 1)
+        last = max(len(words_) - 1, 1)
         for entry in scored.values():
             vocab = self._service_vocab[entry.service]
+            context_vocab = self._context[entry.service]
             explained = 0.0
             first: int | None = None
             for position, (weight, found) in enumerate(zip(weights, hits, strict=True)):
-                best = max((s for t, s in found if t in vocab), default=0.0)
-                explained += weight * best
-                if first is None and best and any(not self._qualifier[t] for t, _ in found):
+                best = max((s for t, s, _ in found if t in vocab), default=0.0)
+                described = max((s for t, s, _ in found if t in context_vocab), default=0.0)
+                explained += weight * max(best, CONTEXT_CREDIT * described)
+                if first is None and best and any(not self._qualifier[t] for t, _, _ in found):
                     first = position
             entry.coverage = explained / total if total else 0.0
             # Indonesian puts the head first ("konsultasi soal keamanan informasi"): a
             # service named late in a long sentence is more likely a detail than the request.
             entry.strength *= 1.0 - POSITION_PENALTY * (first or 0) / last
         return scored
+
+    def _unknown_weight(self, count: int) -> float:
+        """How much a word the catalog does not know counts against coverage.
+
+        In a short message every word matters ("printer saya rusak"); a long letter is full of
+        names, places and dates that say nothing about which service it wants.
+        """
+        if count <= SHORT_TEXT:
+            return 1.0
+        return max(LONG_TEXT_FLOOR, SHORT_TEXT / count)
 
     def _strength(self, phrase: _Phrase, strength: dict[str, float]) -> float:
         """How much of a phrase the query contains (0-100); 0 unless it names the service."""
@@ -349,7 +629,7 @@ class Matcher:
             base += 100.0 * COVERAGE_SHARE * entry.coverage
             if has_products:
                 own = entry.products.get(chosen, 0.0) if chosen is not None else 0.0
-                main = base + PRODUCT_SHARE * own
+                main = base + PRODUCT_SHARE * min(own, 100.0)
             else:
                 main = base + PRODUCT_SHARE * entry.strength
             code = self._services[entry.service]
@@ -358,7 +638,7 @@ class Matcher:
             for pindex, evidence in entry.products.items():
                 if pindex == chosen or evidence < PRODUCT_EVIDENCE:
                     continue
-                alt = min(base + PRODUCT_SHARE * evidence, main - 0.1)
+                alt = min(base + PRODUCT_SHARE * min(evidence, 100.0), main - 0.1)
                 alt_match = Match(code, self._products[entry.service][pindex], round(alt, 1))
                 entries.append((alt, 1, alt_match))
         entries.sort(key=lambda e: (-e[0], e[1], e[2].service, e[2].product or ""))
@@ -373,79 +653,34 @@ class Matcher:
             return None
         return ranked[0][0]
 
-    def _is_confident(self, scored: dict[int, _Scored], ranked: list[Match]) -> bool:
+    def _is_confident(
+        self, scored: dict[int, _Scored], ranked: list[Match], asked_for: set[int]
+    ) -> bool:
         """Confident when one service clearly wins on identifying evidence."""
         if not ranked:
             return False
         top = ranked[0]
         index = self._services.index(top.service)
         entry = scored[index]
-        # A service named only by a vague word ("tanya", "data") is trusted only when the
-        # query says nothing else.
-        if not (entry.named or entry.coverage >= 0.99) or entry.strength < MIN_SERVICE_EVIDENCE:
+        # A service named only by a vague word ("tanya", "info") is trusted only when the
+        # query says nothing else and asks for it ("mau bertanya", not "terima kasih infonya").
+        vague_but_asked = entry.coverage >= 0.99 and index in asked_for
+        if not (entry.named or vague_but_asked) or entry.strength < MIN_SERVICE_EVIDENCE:
             return False
         if top.score < CONFIDENT_SCORE:
             return False
         rivals = [m.score for m in ranked[1:] if m.service != top.service]
         return not rivals or top.score - rivals[0] >= CONFIDENT_MARGIN
 
-    def _word_weight(self, word: str) -> float:
+    def _word_weight(self, word: str, found: Found) -> float:
         """Qualifiers explain less of a query than identifying words."""
-        return QUALIFIER_WEIGHT if is_qualifier(word) else 1.0
+        if is_qualifier(word) or (
+            found and all(self._qualifier.get(t, False) for t, _, _ in found)
+        ):
+            return QUALIFIER_WEIGHT
+        return 1.0
 
-    def _resolve(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Catalog words a query word stands for, with a similarity in (0, 1]."""
-        cached = self._resolved.get(word)
-        if cached is not None:
-            return cached
-        found = self._lookup(word)
-        if len(self._resolved) >= _CACHE_LIMIT:
-            self._resolved.clear()
-        self._resolved[word] = found
-        return found
-
-    def _lookup(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Exact word, shared root, run-together pair, then typo — first that finds anything."""
-        if word in self._vocab:
-            return ((word, 1.0),)
-        roots = affix_variants(word)
-        same_root = {r for r in roots if r in self._vocab}
-        for root in (*roots, word):
-            same_root.update(self._roots.get(root, ()))
-        if same_root:
-            return tuple((t, 0.9) for t in sorted(same_root))
-        if word in self._aliases:
-            return tuple((token, 0.95) for token in self._aliases[word])
-        pair = split_compound(word, self._vocab)
-        if pair is not None:
-            return ((pair[0], 0.9), (pair[1], 0.9))
-        return self._typo(word)
-
-    def _typo(self, word: str) -> tuple[tuple[str, float], ...]:
-        """The closest catalog word within a length-scaled edit distance, if any."""
-        if len(word) < 4 or word in KNOWN_WORDS:
-            return ()
-        max_distance = 1 if len(word) <= 7 else 2 if len(word) <= 11 else 3
-        candidates: set[str] = set()
-        for length in range(len(word) - max_distance, len(word) + max_distance + 1):
-            for key in _typo_keys(word):
-                candidates.update(self._typo_buckets.get((length, key), ()))
-        best = process.extractOne(
-            word, sorted(candidates), scorer=OSA.distance, score_cutoff=max_distance
-        )
-        if best is None:
-            return ()
-        similarity = 0.95 - 0.1 * float(best[1])
-        return tuple((token, similarity) for token in self._aliases.get(best[0], (best[0],)))
-
-
-def _typo_keys(word: str) -> tuple[str, str, str]:
-    """Typo bucket keys: the first letter, the second, and the first two in either order.
-
-    A word and its typo share at least one unless the typo hits both of the first two letters
-    other than by swapping them ("wifi"/"wfii" share the first letter, "wifi"/"iwfi" the pair).
-    """
-    return ("1" + word[0], "2" + word[1], "".join(sorted(word[:2])))
+    # --- resolving one query word ------------------------------------------------------------
 
 
 def _ltexts(*texts: LText | None) -> list[str]:

@@ -1,9 +1,15 @@
 """Turn what requesters type in chat into comparable word lists.
 
 Civil servants write to the desk the way they write on WhatsApp: abbreviations ("gk bs konek"),
-stretched letters ("wifiii"), English loanwords, emoji. Everything here is plain data and pure
+stretched letters ("wifiii"), English loanwords, emoji, regional speech ("kamek nda bisa",
+"mboten saged"), and sometimes a whole official letter. Everything here is plain data and pure
 functions so that the catalog synonyms and the requester's text go through exactly the same
 steps; the matcher only ever compares normalised forms.
+
+Besides the chat table: the regional, chat and English word lists of core.catalog.lexicon;
+`strip_letter` for the wrapping of an official letter; `cognate` for the Indonesian spelling of
+an English loanword ("integration" -> "integrasi"); and `stem`, the PySastrawi stemmer, for the
+root of an affixed Indonesian word ("pengujian" -> "uji").
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
+
+from core.catalog.lexicon import CHAT, DIALECT, ENGLISH, LETTER_WORDS, PHRASES
 
 
 def words(text: str) -> frozenset[str]:
@@ -22,7 +31,7 @@ def words(text: str) -> frozenset[str]:
 # One chat spelling -> its standard form. Values may hold several words, or be empty to drop
 # the token. Written for how requesters at Diskominfo service desks actually phrase things.
 # fmt: off
-SLANG: dict[str, str] = {
+_BASE_SLANG: dict[str, str] = {
     # negation: the most useful "problem" signal in short chats
     "gk": "tidak", "gak": "tidak", "ga": "tidak", "gag": "tidak", "nggak": "tidak",
     "ngga": "tidak", "ngak": "tidak", "enggak": "tidak", "engga": "tidak", "ndak": "tidak",
@@ -116,6 +125,10 @@ SLANG: dict[str, str] = {
 }
 # fmt: on
 
+# The chat table above, then regional speech, chat and English from core.catalog.lexicon (the
+# table above wins where both have a word).
+SLANG: dict[str, str] = {**DIALECT, **CHAT, **ENGLISH, **_BASE_SLANG}
+
 # Two-word spellings of a single thing, as typed (before slang expansion).
 BIGRAMS: dict[tuple[str, str], str] = {
     ("wi", "fi"): "wifi",
@@ -138,11 +151,12 @@ BIGRAMS: dict[tuple[str, str], str] = {
     ("data", "center"): "data center",
     ("pusat", "data"): "data center",
     ("access", "point"): "access point",
+    **PHRASES,
 }
 
 # Words that carry no request on their own: greetings, courtesy, pronouns, function words and
 # the generic "I need help" verbs. They never create a match.
-STOPWORDS: frozenset[str] = words(
+_BASE_STOPWORDS: frozenset[str] = words(
     """
     yang di ke dari dan atau untuk dengan saya kami kita anda kamu dia mereka ini itu tersebut
     ada adalah apa apakah bisa dapat mau ingin akan sudah belum sedang lagi masih juga pada dalam
@@ -159,12 +173,20 @@ STOPWORDS: frozenset[str] = words(
     dear pagi2 siang2 sore2 mohonn
     tanggal bulan tahun jam menit minggu senin selasa rabu kamis jumat sabtu
     lantai orang semua setiap masing beberapa banyak sedikit satu dua tiga
+    kepada terhadap saudara maksud memang benar lain sebagai padahal terkait kurang sangat
+    pakai dipakai memakai pake dipake gunakan digunakan menggunakan dienggo enggo secara
+    bagi melalui berdasarkan terutama termasuk sesuai tersedia antar luar seputar langsung
+    paling tanpa memiliki menangani memberi dijamin menjaga hasil tinggi tingkat kabar
+    segera sering selalu mungkin agak cukup kadang tiba
     """
 )
+# ... and the formulae of official letters (core.catalog.lexicon).
+STOPWORDS: frozenset[str] = _BASE_STOPWORDS | LETTER_WORDS
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _RUN = re.compile(r"(.)\1+")
-_SUFFIXES = ("nya", "ny", "lah", "kah", "pun")
+# Clitics: Indonesian "-nya", Malay "-nye", Javanese "-ne"/"-e" ("internete" = "internetnya").
+_SUFFIXES = ("nya", "ny", "nye", "ne", "e", "lah", "kah", "pun")
 
 
 def _known() -> frozenset[str]:
@@ -229,10 +251,13 @@ def expand(token: str) -> str:
     return token
 
 
+_REDUPLICATED = re.compile(r"^([a-z]{3,})2$")
+
+
 def tokens(text: str) -> list[str]:
     """Normalised words of text, stopwords included (see `normalize`)."""
     words: list[str] = []
-    raw = [squeeze(w) for w in fold(text).split()]
+    raw = [squeeze(_REDUPLICATED.sub(r"\1", w)) for w in fold(text).split()]
     i = 0
     while i < len(raw):
         pair = (raw[i], raw[i + 1]) if i + 1 < len(raw) else None
@@ -266,9 +291,12 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("meng", "k"), ("meny", "s"), ("mem", "p"), ("men", "t"), ("me", ""),
     ("peng", "k"), ("peny", "s"), ("pem", "p"), ("pen", "t"), ("per", ""), ("pe", ""),
     ("di", ""), ("ter", ""), ("ber", ""), ("be", ""), ("ke", ""), ("se", ""),
+    # chat and Javanese active forms: "ngecek", "ngirim", "nyambung", "nambah", "dipun-"
+    ("nge", ""), ("ng", "k"), ("ny", "s"), ("n", "t"), ("dipun", ""),
 )
 # fmt: on
-_WORD_SUFFIXES = ("nya", "kan", "an", "in", "i", "lah", "kah")
+# "-ke"/"-aken": Javanese "-kan" ("dipasangke"); "-in": Jakarta chat "-kan" ("benerin").
+_WORD_SUFFIXES = ("nya", "kan", "an", "in", "i", "lah", "kah", "ke", "aken")
 _VOWELS = frozenset("aeiou")
 
 
@@ -308,3 +336,130 @@ def split_compound(token: str, vocabulary: Iterable[str]) -> tuple[str, str] | N
         if head in vocab and tail in vocab:
             return head, tail
     return None
+
+
+# --- long letters ---------------------------------------------------------------------------
+
+# Where an official letter's closing formula or signature block starts: nothing after it says
+# what is asked for ("Demikian permohonan ini ...", "Hormat kami, Kepala Dinas ..., NIP ...").
+_CLOSING = re.compile(
+    r"\b(demikian|atas\s+(perhatian|bantuan|kerja\s*sama|kerjasama)|hormat\s+(kami|saya)|"
+    r"salam\s+hormat|wassalam\w*|best\s+regards|kind\s+regards|regards|sincerely|"
+    r"terima\s+kasih\s+atas|thank\s+you\s+for\s+your)\b",
+    re.IGNORECASE,
+)
+# Opening formulae: "Dengan hormat,", "Assalamualaikum wr. wb.", "Dear Sir/Madam".
+_OPENING = re.compile(
+    r"\b(dengan\s+hormat|dear\s+(sir|madam|sir\s*/\s*madam)|assalamu\W*alaikum(\s+wr\.?"
+    r"\s*wb\.?)?|salam\s+sejahtera)\b[\s,.:;!]*",
+    re.IGNORECASE,
+)
+# The letter's subject line, the one part of the heading that says what is asked for.
+_SUBJECT = re.compile(
+    r"\b(perihal|hal|subject)\s*[:.]\s*(?P<subject>.+?)(?=\bkepada\b|\byth\b|\n|$)",
+    re.IGNORECASE,
+)
+LETTER_MIN_LENGTH = 120  # shorter texts are chat messages, read as they are
+
+
+def strip_letter(text: str) -> str:
+    """A long letter without its wrapping: heading, salutation, closing and signature.
+
+    Everything before "Dengan hormat" (number, address block, "Kepada Yth. ... di tempat") is
+    dropped except the subject line ("Perihal: ..."). The closing formula and whatever
+    follows it ("Demikian ...", "Hormat kami", the signature) is cut when it comes in the
+    second half of the text, so a letter that opens with "Terima kasih atas ..." keeps its
+    request. Chat-length texts come back unchanged.
+    """
+    if len(text) < LETTER_MIN_LENGTH:
+        return text
+    body = text
+    opening = _OPENING.search(body)
+    if opening is not None and opening.start() < len(body) // 2:
+        subject = _SUBJECT.search(body, 0, opening.start())
+        heading = subject.group("subject") if subject is not None else ""
+        body = f"{heading} . {body[opening.end() :]}"
+    for found in _CLOSING.finditer(body):
+        if found.start() >= len(body) // 2:
+            body = body[: found.start()]
+            break
+    return body if body.strip() else text
+
+
+# --- English spellings of Indonesian loanwords -----------------------------------------------
+
+# English suffix -> its Indonesian spelling, longest first: "integration" -> "integrasi".
+_COGNATE_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("ication", "ikasi"),
+    ("ation", "asi"),
+    ("ction", "ksi"),
+    ("ssion", "si"),
+    ("sion", "si"),
+    ("tion", "si"),
+    ("ence", "ensi"),
+    ("ance", "ansi"),
+    ("ity", "itas"),
+    ("ical", "is"),
+    ("ics", "ika"),
+    ("ic", "ik"),
+    ("ogy", "ogi"),
+    ("ary", "ari"),
+    ("ive", "if"),
+    ("ize", "isasi"),
+    ("ise", "isasi"),
+)
+
+
+@lru_cache(maxsize=8192)
+def cognate(token: str) -> str | None:
+    """The Indonesian spelling of an English word that Indonesian borrowed, if it looks like one.
+
+    "integration" -> "integrasi", "consultation" -> "konsultasi", "conference" ->
+    "konferensi", "colocation" -> "kolokasi", "topology" -> "topologi". None when no rule
+    applies; the matcher only uses the result when the catalog has that word.
+    """
+    for english, indonesian in _COGNATE_SUFFIXES:
+        if token.endswith(english) and len(token) > len(english) + 2:
+            stem = token[: -len(english)] + indonesian
+            break
+    else:
+        return None
+    stem = stem.replace("ph", "f").replace("qu", "kw").replace("x", "ks")
+    stem = re.sub(r"c(?=[aou])|c$|ck", "k", stem).replace("c", "s")
+    stem = re.sub(r"(.)\1", r"\1", stem)  # "colocation" ok, "commission" -> "komisi"
+    return stem if stem != token else None
+
+
+# --- Indonesian stemming (PySastrawi) ---------------------------------------------------------
+
+_STEMMER: Any = None
+
+
+def _sastrawi() -> Any:
+    """The dictionary-based Sastrawi stemmer, built on first use (its dictionary is 30k words)."""
+    global _STEMMER
+    if _STEMMER is None:
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        _STEMMER = StemmerFactory().create_stemmer(False).delegatedStemmer
+    return _STEMMER
+
+
+_AFFIXED = re.compile(r"^(me|pe|di|ke|be|te|se)|(an|kan|i|nya|lah|kah|pun|ku|mu)$")
+
+
+@lru_cache(maxsize=16384)
+def stem(token: str) -> str:
+    """The Indonesian root of a word ("pengujian" -> "uji", "keamanannya" -> "aman").
+
+    Words too short to carry an affix, or with no affix the stemmer knows, come back as they
+    are without consulting the dictionary (that is most chat and English words, and it keeps
+    stemming cheap). Roots the stemmer gets wrong in ways that matter here ("perbaikan" ->
+    "baik", "pengadaan" -> "ada": function words) are refused as well.
+    """
+    if len(token) < 5 or token in STOPWORDS or not token.isalpha() or not _AFFIXED.search(token):
+        return token
+    root = str(_sastrawi().stem_word(token))
+    if len(root) < 3 or root in STOPWORDS:
+        return token
+    return root

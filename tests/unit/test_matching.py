@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from bot.cli.match import app as match_app
 from core.catalog.loader import load_catalog
-from core.catalog.matching import Matcher, MatchResult, matcher_for
-from core.catalog.normalize import STOPWORDS
+from core.catalog.matching import Matcher, MatchResult, complaint_cues, matcher_for
+from core.catalog.normalize import STOPWORDS, tokens
 from core.catalog.schema import Catalog
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "data" / "match_cases.yaml"
@@ -212,6 +212,252 @@ def test_json_form_has_exactly_the_documented_shape(matchers: dict[str, Matcher]
 def test_the_same_catalog_gets_the_same_matcher() -> None:
     catalog = load_catalog("kalbar")
     assert matcher_for(catalog) is matcher_for(catalog)
+
+
+# --- phrasing the matcher was not tuned on: letters, dialect, English, products ---
+
+BKD_LETTER = (
+    "Dengan hormat, bersama ini kami sampaikan bahwa jaringan internet di Badan Pengelola "
+    "Keuangan Daerah terputus sejak Senin pagi. Mohon kiranya dapat segera dilakukan "
+    "perbaikan. Demikian kami sampaikan, atas perhatiannya diucapkan terima kasih. "
+    "Hormat kami, Kepala Badan"
+)
+VICON_LETTER = (
+    "Sehubungan dengan rapat koordinasi bersama Kementerian Dalam Negeri yang dilaksanakan "
+    "secara virtual pada hari Kamis, bersama ini kami mohon fasilitasi video conference. "
+    "Demikian permohonan kami."
+)
+
+
+@pytest.mark.parametrize(
+    ("agency", "text", "service", "product"),
+    [
+        ("babel", BKD_LETTER, "jaringan-intra", "perbaikan"),
+        ("babel", "kamek dak pacak konek wifi di kantor dari pagi", "jaringan-intra", "perbaikan"),
+        (
+            "babel",
+            "the wifi in our meeting room keeps disconnecting",
+            "jaringan-intra",
+            "perbaikan",
+        ),
+        ("babel", "modem di ruang tata usaha mati total", "jaringan-intra", "perbaikan"),
+        ("babel", "router apa yang bagus untuk kantor kami?", "jaringan-intra", "rekomendasi"),
+        ("babel", "mau bikin aplikasi, rekom dulu?", "pembangunan-aplikasi", "rekomendasi"),
+        (
+            "babel",
+            "kami mau integrasi aplikasi kepegawaian dengan API pemprov",
+            "pembangunan-aplikasi",
+            "hosting-integrasi",
+        ),
+        (
+            "babel",
+            "aplikasi kami mau diuji keamanannya sebelum dirilis",
+            "pembangunan-aplikasi",
+            "pengujian-kelaikan",
+        ),
+        (
+            "babel",
+            "can you run a penetration test on our website",
+            "pembangunan-aplikasi",
+            "pengujian-kelaikan",
+        ),
+        ("kalbar", VICON_LETTER, "video-conference", None),
+        ("kalbar", "kamek lupa password email dinas", "email", None),
+        ("kalbar", "I would like to request public information about the budget", "ppid", None),
+        (
+            "kalbar",
+            "We want to colocate our physical server in your data center",
+            "colocation",
+            None,
+        ),
+        ("kalbar", "saya peneliti, butuh data statistik jumlah pengguna internet", "ppid", None),
+        ("purbalingga", "internet kantor mboten saged", "internet-jaringan", "gangguan"),
+        (
+            "purbalingga",
+            "nyuwun dipasangke wifi kanggo acara teng pendopo",
+            "internet-jaringan",
+            "fasilitasi",
+        ),
+        (
+            "purbalingga",
+            "we need internet for an event on saturday",
+            "internet-jaringan",
+            "fasilitasi",
+        ),
+    ],
+)
+def test_unseen_phrasings_find_the_service_and_product(
+    matchers: dict[str, Matcher], agency: str, text: str, service: str, product: str | None
+) -> None:
+    result = matchers[agency].match(text)
+    assert result.confident and result.best is not None, result
+    assert result.best.service == service
+    if product is not None:
+        assert result.best.product == product
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sugeng enjing", "matur nuwun sanget", "good morning", "thank you so much", "punten"],
+)
+def test_regional_and_english_greetings_produce_no_matches(
+    matchers: dict[str, Matcher], text: str
+) -> None:
+    for agency in AGENCIES:
+        assert matchers[agency].match(text).matches == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wifi di rumah saya lemot",
+        "kuota internet saya habis",
+        "terima kasih infonya",
+        "permisi mau tanya",
+    ],
+)
+def test_personal_matters_and_small_talk_are_not_confident(
+    matchers: dict[str, Matcher], text: str
+) -> None:
+    for agency in AGENCIES:
+        assert not matchers[agency].match(text).confident
+
+
+def test_a_hospital_is_an_office_not_a_home(matchers: dict[str, Matcher]) -> None:
+    result = matchers["kalbar"].match("internet di rumah sakit daerah mati")
+    assert result.confident and result.best is not None and result.best.service == "jaringan"
+
+
+# --- complaints about how the office served someone ---
+
+COMPLAINTS = [
+    "petugas di meja layanan tidak ramah",
+    "pelayanan di loket lambat sekali, antri dua jam",
+    "saya kecewa dengan petugas jaringan yang datang kemarin",
+    "The officer at the front desk was very rude",
+    "mau lapor, ada oknum pegawai minta uang untuk pembuatan domain",
+    "pelayanan email lambat, sudah seminggu tidak ada respon, saya mau komplain",
+    "petugas hosting judes banget waktu saya tanya",
+]
+
+
+@pytest.mark.parametrize("text", COMPLAINTS)
+def test_a_complaint_goes_to_the_complaints_service_where_there_is_one(
+    matchers: dict[str, Matcher], text: str
+) -> None:
+    result = matchers["kalbar"].match(text)
+    assert result.confident and result.best is not None, result
+    assert result.best.service == "pengaduan"
+
+
+@pytest.mark.parametrize("agency", ["babel", "purbalingga"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *COMPLAINTS,
+        "petugas jaringan yang datang kemarin tidak ramah",
+        "pelayanan lambat, permohonan hosting kami tidak diproses",
+        "kecewa, internet kantor sudah seminggu mati tidak ditanggapi",
+    ],
+)
+def test_without_a_complaints_service_a_complaint_is_not_confidently_the_service_it_mentions(
+    matchers: dict[str, Matcher], agency: str, text: str
+) -> None:
+    assert not matchers[agency].match(text).confident
+
+
+@pytest.mark.parametrize(
+    ("agency", "text", "service"),
+    [
+        ("babel", "kalau tidak keberatan, mohon pasang wifi di aula", "jaringan-intra"),
+        ("kalbar", "internet lambat sekali, petugas tolong cek", "jaringan"),
+        ("kalbar", "mohon petugas datang untuk cek wifi kantor", "jaringan"),
+        ("kalbar", "tidak ada keluhan, tapi email dinas saya lupa password", "email"),
+    ],
+)
+def test_words_that_only_look_like_a_complaint_keep_the_request(
+    matchers: dict[str, Matcher], agency: str, text: str, service: str
+) -> None:
+    result = matchers[agency].match(text)
+    assert result.confident and result.best is not None and result.best.service == service
+
+
+def test_complaint_cues_name_the_staff_and_what_they_did() -> None:
+    assert complaint_cues(tokens("petugas di loket tidak ramah")) == ("petugas", "tidak ramah")
+    assert complaint_cues(tokens("pelayanan di sini lambat sekali")) == ("pelayanan", "lambat")
+    assert complaint_cues(tokens("mau komplain")) == ("komplain",)
+    assert complaint_cues(tokens("internet kantor lambat")) == ()
+    assert complaint_cues(tokens("petugasnya ramah sekali, terima kasih")) == ()
+
+
+# --- why: Matcher.explain and `servicedesk match --explain` ---
+
+
+def test_explain_makes_the_same_decision_and_names_the_words(matchers: dict[str, Matcher]) -> None:
+    matcher = matchers["babel"]
+    why = matcher.explain("aplikasi kami mau diuji keamanannya")
+    assert why.result == matcher.match("aplikasi kami mau diuji keamanannya")
+    top = why.candidates[0]
+    assert (top.match.service, top.match.product) == ("pembangunan-aplikasi", "pengujian-kelaikan")
+    found = {(t.word, t.catalog_word, t.how) for t in top.terms}
+    assert ("aplikasi", "aplikasi", "exact") in found
+    assert ("diuji", "uji", "root") in found  # Sastrawi: diuji -> uji
+    assert ("keamanan", "keamanan", "exact") in found  # "-nya" dropped while normalising
+
+
+def test_explain_reports_letters_focus_and_description_words(matchers: dict[str, Matcher]) -> None:
+    why = matchers["kalbar"].explain(VICON_LETTER)
+    assert why.letter_stripped
+    assert why.focus == "mohon"
+    assert why.result.best is not None and why.result.best.service == "video-conference"
+    why = matchers["kalbar"].explain("mau undang media untuk liputan peluncuran program")
+    terms = {(t.word, t.source) for t in why.candidates[0].terms}
+    assert ("liputan", "description") in terms  # from the service's description, not a synonym
+
+
+def test_explain_reports_a_complaint_and_where_it_goes(matchers: dict[str, Matcher]) -> None:
+    why = matchers["kalbar"].explain("petugas di loket tidak ramah")
+    assert why.complaint == ("petugas", "tidak ramah")
+    assert why.complaints_service == "pengaduan"
+    assert why.candidates[0].match.service == "pengaduan"
+    assert matchers["babel"].explain("petugas di loket tidak ramah").complaints_service is None
+
+
+def test_the_command_explains_with_explain() -> None:
+    result = runner.invoke(match_app, ["--agency", "babel", "--explain", "wifi", "mati"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "'wifi mati': yakin: jaringan-intra/perbaikan (100.0)"
+    assert lines[1] == "  words: wifi mati"
+    assert lines[2].startswith("  jaringan-intra/perbaikan 100.0: strength 100, coverage 100%")
+    assert "    wifi -> wifi (phrase, 1.00)" in lines
+    assert "    mati -> mati (phrase, 1.00)" in lines
+
+
+def test_the_command_explains_a_complaint() -> None:
+    result = runner.invoke(
+        match_app, ["--agency", "kalbar", "--explain", "petugas di loket tidak ramah"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "  complaint: petugas, tidak ramah -> pengaduan" in result.output
+
+
+def test_explain_in_json_mode_adds_the_reasons_to_the_documented_shape() -> None:
+    result = runner.invoke(match_app, ["--agency", "kalbar", "--json", "--explain", "vicon besok"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["matches"][0] == {"service": "video-conference", "product": None, "score": 100.0}
+    assert data["words"] == ["video", "conference"]
+    assert data["complaint"] == [] and data["personal"] == []
+    candidate = data["candidates"][0]
+    assert candidate["service"] == "video-conference" and candidate["named"] is True
+    assert {
+        "word": "video",
+        "catalog_word": "video",
+        "how": "exact",
+        "source": "phrase",
+        "similarity": 1.0,
+    } in candidate["terms"]
 
 
 # --- made-up catalogs: matching follows the data, not the three shipped agencies ---
