@@ -21,6 +21,7 @@ from bot import outbox_keys
 from bot.desk import file_ticket, first_free_start
 from bot.dialogs import intake
 from bot.dialogs.state import (
+    PROFILE_FIELDS,
     Context,
     FileTicket,
     State,
@@ -53,6 +54,8 @@ from storage.db import Database, can_retry
 log = logging.getLogger(__name__)
 
 _STATES = frozenset(state.value for state in State)
+# Where a service may be chosen next: only then are the requester's details read.
+_CHOOSING = frozenset({State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE})
 
 
 @dataclass
@@ -134,6 +137,7 @@ class DialogEngine:
             upload=upload,
             first_contact=record is None,
             starts=await self._capacity_starts(conn, now),
+            profile=await self._profile(conn, turn, requester_id),
         )
         desk = self.desk(now)
         step = await self._run(conn, msg, turn, ctx, requester_id, desk)
@@ -167,6 +171,14 @@ class DialogEngine:
         return intake.repair(
             Turn(State(record.state), dict(record.data or {}), locale), self.catalog
         )
+
+    async def _profile(
+        self, conn: AsyncConnection, turn: Turn, requester_id: int
+    ) -> dict[str, str]:
+        """The requester's remembered details, read only where a service may be chosen next."""
+        if turn.state not in _CHOOSING:
+            return {}
+        return await repo.load_profile(conn, requester_id=requester_id)
 
     async def _capacity_starts(self, conn: AsyncConnection, now: datetime) -> dict[str, datetime]:
         """For services with a daily capacity: when a request made now starts (no query at all
@@ -271,6 +283,14 @@ class DialogEngine:
             chat_id=msg.chat_id,
             attachment_ids=ticket.attachment_ids,
         )
+        # Their details are offered back on the next request (PROFILE_FIELDS).
+        remembered = {
+            PROFILE_FIELDS[code]: str(value)
+            for code, value in ticket.fields.items()
+            if code in PROFILE_FIELDS and isinstance(value, str) and value
+        }
+        if remembered:
+            await repo.save_profile(conn, requester_id=requester_id, profile=remembered)
         stored = ticket.stored_as(
             start=created.start_at,
             target=created.target_at,

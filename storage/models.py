@@ -52,6 +52,8 @@ class Requester(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime]
+    # Name, NIP, OPD and phone as last answered: offered back on the next request.
+    profile: Mapped[dict[str, Any] | None]
 
 
 class Officer(Base):

@@ -27,6 +27,7 @@ from bot.dialogs.questions import (
 )
 from bot.dialogs.state import (
     HANDLER_STATES,
+    PROFILE_FIELDS,
     URGENT_FIELD,
     Context,
     FileTicket,
@@ -43,7 +44,15 @@ from bot.dialogs.values import (
     valid_srikandi,
     validate,
 )
-from bot.dialogs.words import EVENT_LATER, EVENT_URGENT, interpret, is_greeting, is_thanks
+from bot.dialogs.words import (
+    EVENT_LATER,
+    EVENT_URGENT,
+    PROFILE_EDIT,
+    PROFILE_USE,
+    interpret,
+    is_greeting,
+    is_thanks,
+)
 from bot.messages import Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
 from core.sla.calendar import SlaTimes
@@ -187,6 +196,8 @@ def question_for(turn: Turn, ctx: Context) -> Outbound:
     state = turn.state
     if state is State.CONFIRM_SERVICE:
         return _confirm_service_question(turn, ctx, t)
+    if state is State.CONFIRM_PROFILE and service is not None:
+        return _profile_question(turn, service, t)
     if state is State.CHOOSE_SERVICE:
         return _menu_question(turn, ctx, t)
     if service is None or state is State.IDLE:
@@ -310,7 +321,47 @@ def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
         data["said"] = str(turn.data["said"])  # the first message may already say it all
     t = _t(turn)
     note = t("Baik, {service}.").format(service=service.name.get(t.locale))
+    offer = _profile_offer(service, ctx)
+    if offer:
+        data["profile_offer"] = offer
+        moved = replace(turn, state=State.CONFIRM_PROFILE, data=dict(data))
+        question = question_for(moved, ctx)
+        return _step(
+            turn,
+            State.CONFIRM_PROFILE,
+            moved.data,
+            [replace(question, text=_join(note, question.text))],
+        )
     return _advance(replace(turn, data=dict(data)), ctx, note)
+
+
+def _profile_offer(service: Service, ctx: Context) -> dict[str, str]:
+    """The service's questions a returning requester answered before, with those answers."""
+    return {
+        spec.code: ctx.profile[PROFILE_FIELDS[spec.code]]
+        for spec in service.fields
+        if spec.code in PROFILE_FIELDS and ctx.profile.get(PROFILE_FIELDS[spec.code])
+    }
+
+
+def _profile_question(turn: Turn, service: Service, t: Translator) -> Outbound:
+    offer = turn.data.get("profile_offer") or {}
+    labels = {f.code: f.label.get(t.locale) for f in service.fields}
+    lines = [t("Pakai data Bapak/Ibu sebelumnya?")]
+    lines += [f"{labels.get(code, code)}: {value}" for code, value in offer.items()]
+    return Outbound(
+        text="\n".join(lines),
+        choices=(choice(PROFILE_USE, t("Ya, pakai")), choice(PROFILE_EDIT, t("Ubah"))),
+    )
+
+
+def _answer_profile(turn: Turn, use: bool, ctx: Context) -> Step:
+    """Take the remembered details as answers (or ask them again), then the next question."""
+    offer = dict(turn.data.get("profile_offer") or {})
+    data = {k: v for k, v in turn.data.items() if k != "profile_offer"}
+    if use:
+        data["answers"] = {**data.get("answers", {}), **offer}
+    return _advance(replace(turn, data=data), ctx)
 
 
 # --- the form: product, fields, documents ---------------------------------------------------
@@ -355,6 +406,8 @@ def repair(turn: Turn, catalog: Catalog) -> Turn:
     if service is None:
         return replace(turn, state=State.IDLE, data=_fresh())
     if state is State.CHOOSE_PRODUCT and service.products:
+        return turn
+    if state is State.CONFIRM_PROFILE and turn.data.get("profile_offer"):
         return turn
     if state is State.ASK_FIELD and _field(turn, service, turn.data.get("field")):
         return turn
@@ -508,6 +561,8 @@ def _apply_choice(turn: Turn, data: str, ctx: Context) -> Step:
         return menu(turn, ctx)
     if data == "keep":
         return _advance(turn, ctx)
+    if data in (PROFILE_USE, PROFILE_EDIT):
+        return _answer_profile(turn, data == PROFILE_USE, ctx)
     if data.startswith("prd:"):
         product = data[4:]
         keep = {f.code for f in service.fields_for(product)}

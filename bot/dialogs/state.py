@@ -31,6 +31,7 @@ class State(StrEnum):
     ASK_SRIKANDI = "ask_srikandi"  # data["doc"] as a SRIKANDI letter number
     CONFIRM = "confirm"  # the summary: Kirim / Ubah / Batal
     CHOOSE_EDIT = "choose_edit"  # which answer to change
+    CONFIRM_PROFILE = "confirm_profile"  # "Pakai data sebelumnya?" (a returning requester)
     # Owned by bot.handlers (the engine routes them there, never to `step`):
     OFFICER_FORM = "officer_form"  # an officer answering a form (data["form"]), e.g. /selesai
     ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
@@ -44,6 +45,16 @@ HANDLER_STATES = frozenset(
     {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
 )
 
+
+# Fields that are the requester's own details, by code → the profile key they are kept under:
+# a returning requester is offered them back instead of being asked again.
+PROFILE_FIELDS: dict[str, str] = {
+    "nama": "nama",
+    "penanggung_jawab": "nama",
+    "nip": "nip",
+    "opd": "opd",
+    "kontak": "kontak",
+}
 
 # In a ticket's fields: the requester filed an event that starts before the published due
 # anyway, as urgent (officers see it flagged).
@@ -65,6 +76,7 @@ class IntakeData(TypedDict, total=False):
     event_pending: str  # an event time before the due, waiting for "later" or "urgent"
     urgent: bool  # the requester chose to file such an event as urgent
     said: str  # the first message, offered as the description instead of asking again
+    profile_offer: dict[str, str]  # CONFIRM_PROFILE: field code → the remembered answer
 
 
 def intake_data(data: Mapping[str, Any]) -> IntakeData:
@@ -122,6 +134,8 @@ class Context:
     first_contact: bool = False
     # Services whose daily capacity is reached: when their requests start instead of `now`.
     starts: Mapping[str, datetime] = field(default_factory=dict)
+    # The requester's details from last time (PROFILE_FIELDS' keys), offered back in one step.
+    profile: Mapping[str, str] = field(default_factory=dict)
 
     def start_for(self, service: str) -> datetime:
         """When a request for `service` made now starts counting (its day may be full)."""

@@ -11,6 +11,9 @@ from bot.messages import Choice
 # The answers to an event that starts before the office can be ready (button data).
 EVENT_LATER = "evt:later"
 EVENT_URGENT = "evt:urgent"
+# The answers to "Pakai data Bapak/Ibu sebelumnya?" (a returning requester's details).
+PROFILE_USE = "prof:use"
+PROFILE_EDIT = "prof:edit"
 
 # Yes and no as people type them in chat (slang, typos, English), and the polite fillers
 # around them ("iya betul pak", "ok kirim aja", "gak, bukan itu").
@@ -93,6 +96,7 @@ _WORDS = {
     "upload": {"unggah", "upload"},
     "srikandi": {"srikandi"},
     EVENT_LATER: {"ganti", "ganti waktu", "waktu lain", "ubah", "ubah waktu", "later"},
+    PROFILE_EDIT: {"ubah", "ganti", "edit", "ubah data", "data baru", "beda"},
     EVENT_URGENT: {"mendesak", "urgent", "darurat", "tetap", "tetap ajukan", "ajukan saja"},
 }
 
@@ -112,6 +116,11 @@ def interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> 
             return confirming
         if is_no(text):
             return "menu"
+    if PROFILE_USE in offered:  # "Pakai data Bapak/Ibu sebelumnya?" Ya / Ubah
+        if is_yes(text):
+            return PROFILE_USE
+        if is_no(text):
+            return PROFILE_EDIT
     if "sum:send" in offered:  # the summary: Kirim / Ubah / Batal
         if is_yes(text):
             return "sum:send"

@@ -76,6 +76,8 @@ from storage.repositories.outbox import (
 )
 from storage.repositories.requesters import (
     get_or_create_requester,
+    load_profile,
+    save_profile,
 )
 from storage.repositories.secrets import shared_secret
 from storage.repositories.tickets import (
@@ -132,6 +134,7 @@ __all__ = [
     "list_officers",
     "list_tickets_for_requester",
     "load_conversation",
+    "load_profile",
     "lock_ticket",
     "mark_failed",
     "mark_retry",
@@ -150,6 +153,7 @@ __all__ = [
     "remove_officer",
     "save_attachment",
     "save_conversation",
+    "save_profile",
     "set_next_alert_at",
     "set_roles",
     "shared_secret",

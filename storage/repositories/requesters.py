@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import channel_identities, requesters
@@ -48,3 +48,20 @@ async def get_or_create_requester(
         .values(requester_id=new_id)
     )
     return int(new_id)
+
+
+async def load_profile(conn: AsyncConnection, *, requester_id: int) -> dict[str, str]:
+    """The details this requester gave last time (name, NIP, OPD, phone); {} if none."""
+    stmt = select(requesters.c.profile).where(requesters.c.id == requester_id)
+    found = (await conn.execute(stmt)).scalar_one_or_none()
+    return {str(k): str(v) for k, v in (found or {}).items() if v}
+
+
+async def save_profile(
+    conn: AsyncConnection, *, requester_id: int, profile: dict[str, str]
+) -> None:
+    """Remember these details (merged over what was remembered before)."""
+    merged = {**await load_profile(conn, requester_id=requester_id), **profile}
+    await conn.execute(
+        update(requesters).where(requesters.c.id == requester_id).values(profile=merged)
+    )

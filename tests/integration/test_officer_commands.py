@@ -600,7 +600,8 @@ async def test_a_completion_request_does_not_interrupt_a_requester_in_the_middle
 
     await staff["kadis"].say(f"/lengkapi {ref} Mohon lampirkan surat.")
 
-    assert (await conversation(db, "chat-warga"))["state"] == "choose_product"
+    # The second request had reached its first question (the returning requester's details).
+    assert (await conversation(db, "chat-warga"))["state"] == "confirm_profile"
     assert (await ticket(db, ref))["paused_at"] == NOW
 
 
@@ -820,3 +821,38 @@ async def test_an_event_request_keeps_its_start_and_officers_see_it_first_in_the
     assert queue.index(vicon.ref) < queue.index(email.ref)
     assert "acara Senin, 23 November 2026 pukul 11.00 WIB" in queue
     assert "MENDESAK" in queue
+
+
+# --- a returning requester ---------------------------------------------------------------------
+
+
+async def test_a_returning_requester_is_offered_their_details_in_one_step(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    await file_repair(engine)
+    again = Chat(engine, "warga")
+
+    offered = said(await again.tap("svc:jaringan-intra"))
+    assert "Pakai data Bapak/Ibu sebelumnya?" in offered
+    for answer in ("Dinas Pendidikan", "Hendra Wijaya", "+6281234567890"):
+        assert answer in offered
+    used = await again.say("iya pakai")
+    state = await conversation(sqlite_db, "chat-warga")
+    assert state["data"]["answers"]["opd"] == "Dinas Pendidikan"
+    assert state["data"]["answers"]["penanggung_jawab"] == "Hendra Wijaya"
+    # The details are taken: the next question is the first one not answered yet.
+    assert state["state"] == "choose_product" and "Jenis permohonan" in said(used)
+
+
+async def test_a_returning_requester_may_give_new_details_instead(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    await file_repair(engine)
+    again = Chat(engine, "warga")
+    await again.tap("svc:jaringan-intra")
+    await again.tap("prof:edit")
+    state = await conversation(sqlite_db, "chat-warga")
+    assert "opd" not in state["data"]["answers"]
+    assert "profile_offer" not in state["data"]
