@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date
 
 from core.catalog.schema import Catalog, FieldSpec, FieldType
@@ -93,9 +94,28 @@ def show_answer(spec: FieldSpec, value: Any, zone: tzinfo | str, t: Translator) 
             return format_day(date.fromisoformat(str(value)), t)
         if spec.type is FieldType.DATETIME:
             return format_moment(datetime.fromisoformat(str(value)), zone, t)
+        if spec.type is FieldType.PHONE:
+            return show_phone(str(value))
     except ValueError:
         pass  # an answer stored before its field changed type: show it as it is
     return str(value)
+
+
+def show_phone(value: str) -> str:
+    """A stored phone number ("+6281299887766") the Indonesian way: "0812-9988-7766",
+    "(0561) 8173627"; another country's in its international form; else as stored."""
+    try:
+        number = phonenumbers.parse(value, "ID")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(number):
+        return value
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 62
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 def show_document(value: Any, t: Translator) -> str:

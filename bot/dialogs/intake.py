@@ -41,6 +41,7 @@ from bot.dialogs.state import (
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
+    agency_email_domains,
     valid_srikandi,
     validate,
 )
@@ -471,7 +472,11 @@ def _answer_document(
 
 
 def _field_context(ctx: Context) -> FieldContext:
-    return FieldContext(now=ctx.now, zone=ctx.calendar.zone)
+    return FieldContext(
+        now=ctx.now,
+        zone=ctx.calendar.zone,
+        agency_domains=agency_email_domains(ctx.catalog.agency),
+    )
 
 
 # --- summary, edit and filing ---------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Reading and showing the values requesters type: Indonesian dates and times, e-mail
-addresses, phone numbers, domains, numbers and SRIKANDI letter numbers."""
+"""Reading and showing the values requesters type: Indonesian dates and times (read in
+`bot.dialogs.when`), e-mail addresses, phone numbers, domains, numbers (`bot.dialogs.numbers`)
+and SRIKANDI letter numbers."""
 
 from __future__ import annotations
 
@@ -7,58 +8,25 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+import phonenumbers
 from babel.dates import format_date
+from babel.lists import format_list
 
+from bot.dialogs.numbers import normalize_number as normalize_number
+from bot.dialogs.numbers import read_number as read_number
+from bot.dialogs.when import Reading as Reading
+from bot.dialogs.when import parse_date as parse_date
+from bot.dialogs.when import parse_datetime as parse_datetime
+from bot.dialogs.when import read_when as read_when
 from bot.labels import format_day
-from core.catalog.schema import FieldSpec, FieldType
+from core.catalog.schema import Agency, FieldSpec, FieldType
 from locales import Translator
-
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        ("januari", "jan", "january"),
-        ("februari", "feb", "pebruari", "february"),
-        ("maret", "mar", "march"),
-        ("april", "apr"),
-        ("mei", "may"),
-        ("juni", "jun", "june"),
-        ("juli", "jul", "july"),
-        ("agustus", "agu", "agt", "ags", "aug", "august"),
-        ("september", "sep", "sept"),
-        ("oktober", "okt", "oct", "october"),
-        ("november", "nov", "nopember"),
-        ("desember", "des", "dec", "december"),
-    ],
-    start=1,
-):
-    for _name in _names:
-        _MONTHS[_name] = _number
-
-_WEEKDAYS = [
-    *("senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad"),
-    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-]
-
-_RELATIVE = {
-    "hari ini": 0,
-    "today": 0,
-    "besok": 1,
-    "bsk": 1,
-    "esok": 1,
-    "tomorrow": 1,
-    "lusa": 2,
-    "day after tomorrow": 2,
-}
-
-_ISO = re.compile(r"\b(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})\b")
-_DMY = re.compile(r"\b(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[0-9]{4}|[0-9]{2})\b")
-_WORDS = re.compile(r"\b(?P<d>[0-9]{1,2})\s+(?P<mon>[a-z]+)\.?(?:\s+(?P<y>[0-9]{4}))?\b")
-_CLOCK = re.compile(r"\b(?P<h>[0-9]{1,2})[:.](?P<mi>[0-9]{2})\b")
-_HOUR_WORD = re.compile(r"\b(?:pukul|pkl|jam|at)\.?\s*(?P<h>[0-9]{1,2})\b")
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 )
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+_OFFICIAL_DOMAIN = "go.id"  # every Indonesian government body's addresses end in it
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _SRIKANDI = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$")
 
@@ -77,105 +45,42 @@ class FieldContext:
 
     now: datetime  # aware
     zone: tzinfo
+    # The agency's own e-mail domains ("kalbarprov.go.id"), accepted by official e-mail fields
+    # besides go.id; `agency_email_domains(catalog.agency)`.
+    agency_domains: tuple[str, ...] = ()
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """Read a calendar day written the Indonesian way (or ISO, or "besok"/"lusa")."""
-    found = _find_date(_clean(text), today)
-    return found[0] if found else None
-
-
-def parse_datetime(text: str, today: date, zone: tzinfo) -> tuple[date | None, time | None]:
-    """Read a day and a time of day ("25/12/2026 14.00", "besok pukul 9"); either may be None."""
-    cleaned = _clean(text)
-    found = _find_date(cleaned, today)
-    if found is None:
-        return None, _find_time(cleaned)
-    day, span = found
-    rest = cleaned[: span[0]] + " " + cleaned[span[1] :]
-    return day, _find_time(rest)
-
-
-def _clean(text: str) -> str:
-    """Lowercase, drop weekday names and filler words that carry no date."""
-    cleaned = " " + text.lower().replace(",", " ") + " "
-    for word in _WEEKDAYS:
-        cleaned = cleaned.replace(f" {word} ", " ")
-    cleaned = re.sub(r"\b(?:tanggal|tgl|tgl\.|on)\b", " ", cleaned)
-    return " ".join(cleaned.split())
-
-
-def _find_date(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
-    """The first date in `text` and where it was found."""
-    for phrase, days in sorted(_RELATIVE.items(), key=lambda item: -len(item[0])):
-        at = re.search(rf"\b{phrase}\b", text)
-        if at:
-            return today + timedelta(days=days), at.span()
-    for pattern in (_ISO, _DMY):
-        match = pattern.search(text)
-        if match:
-            year = int(match["y"])
-            if year < 100:
-                year += 2000
-            built = _build(year, int(match["m"]), int(match["d"]))
-            return (built, match.span()) if built else None
-    for match in _WORDS.finditer(text):
-        month = _MONTHS.get(match["mon"])
-        if month is None:
-            continue
-        if match["y"]:
-            built = _build(int(match["y"]), month, int(match["d"]))
-        else:
-            built = _build(today.year, month, int(match["d"]))
-            if built is not None and built < today:
-                built = _build(today.year + 1, month, int(match["d"]))
-        return (built, match.span()) if built else None
+def normalize_phone(text: str) -> str | None:
+    """The first Indonesian phone number in `text` ("nomor saya 0812-9988-7766 pak"), in E.164
+    form ("+6281299887766"), or None when there is none."""
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return None  # ASCII digits only: "²" and "٣" are digits to isdigit()
+    for match in phonenumbers.PhoneNumberMatcher(text, "ID", phonenumbers.Leniency.POSSIBLE):
+        number = match.number
+        raw = match.raw_string.strip()
+        if not raw.lstrip("(").startswith(("0", "+", "62")):
+            continue  # "Rp 1.500.000" or a local number without its area code
+        if raw.startswith("62"):
+            # "62812..." without its "+" is the international form, not an area code 062
+            try:
+                number = phonenumbers.parse("+" + raw, "ID")
+            except phonenumbers.NumberParseException:
+                continue
+        if number.country_code == 62 and phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
-def _build(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _find_time(text: str) -> time | None:
-    """A time of day: "14:00", "14.00", "pukul 9", "jam 14 WIB"."""
-    match = _CLOCK.search(text)
-    if match:
-        hour, minute = int(match["h"]), int(match["mi"])
-    else:
-        word = _HOUR_WORD.search(text)
-        if not word:
-            return None
-        hour, minute = int(word["h"]), 0
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-def normalize_phone(text: str) -> str | None:
-    """An Indonesian phone number in +62 form, or None when it is not one."""
-    digits = re.sub(r"[\s().-]", "", text.strip())
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if not digits.isascii() or not digits.isdigit():  # "²" and "٣" are digits to isdigit()
-        return None
-    if digits.startswith("62"):
-        national = digits[2:]
-    elif digits.startswith("0"):
-        national = digits[1:]
-    else:
-        return None
-    national = national.lstrip("0")
-    if not 8 <= len(national) <= 13:
-        return None
-    return "+62" + national
+def _foreign_phone(text: str) -> bool:
+    """`text` holds a phone number of another country ("+1 555 0100 200")."""
+    for match in phonenumbers.PhoneNumberMatcher(text, "ID", phonenumbers.Leniency.POSSIBLE):
+        if match.raw_string.strip().startswith("+") and match.number.country_code != 62:
+            return True
+    return False
 
 
 def normalize_domain(text: str) -> str | None:
@@ -193,15 +98,37 @@ def normalize_domain(text: str) -> str | None:
     return value
 
 
-def normalize_number(text: str) -> str | None:
-    """A non-negative number; Indonesian "1.500" means fifteen hundred, "2,5" two and a half."""
-    value = text.strip().replace(" ", "")
-    if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", value):
-        value = value.replace(".", "")
-    value = value.replace(",", ".")
-    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
-        return None
-    return value
+def read_email(text: str) -> str | None:
+    """The e-mail address in `text` ("email saya budi@kalbarprov.go.id"), its domain in lower
+    case, or None when there is not exactly one."""
+    value = text.strip()
+    if not _EMAIL.match(value):
+        found = dict.fromkeys(m.group(0).rstrip(".-") for m in _EMAIL_IN_TEXT.finditer(value))
+        addresses = [a for a in found if _EMAIL.match(a)]
+        if len(addresses) != 1:
+            return None
+        value = addresses[0]
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def agency_email_domains(agency: Agency) -> tuple[str, ...]:
+    """The domains of the agency's own e-mail contacts ("kalbarprov.go.id")."""
+    found = [
+        c.value.rpartition("@")[2].strip().lower()
+        for c in agency.contacts
+        if c.kind == "email" and "@" in c.value
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def is_official_email(address: str, agency_domains: tuple[str, ...] = ()) -> bool:
+    """The address is a government one: its domain ends in go.id or is the agency's own."""
+    domain = address.rpartition("@")[2].lower()
+    return any(
+        domain == accepted or domain.endswith("." + accepted)
+        for accepted in (_OFFICIAL_DOMAIN, *agency_domains)
+    )
 
 
 def valid_srikandi(text: str) -> str | None:
@@ -229,11 +156,16 @@ def validate(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> st
             raise ValueProblem(t("Jawaban belum terisi."))
         return value
     if kind is FieldType.EMAIL:
-        if not _EMAIL.match(value):
-            raise ValueProblem(t("Alamat email tersebut belum benar, contoh: nama@instansi.go.id."))
-        return value
+        return _validate_email(spec, value, ctx, t)
     if kind is FieldType.PHONE:
         phone = normalize_phone(value)
+        if phone is None and _foreign_phone(value):
+            raise ValueProblem(
+                t(
+                    "Mohon tuliskan nomor telepon Indonesia (diawali 0 atau +62), "
+                    "contoh: 081234567890."
+                )
+            )
         if phone is None:
             raise ValueProblem(t("Nomor telepon tersebut belum benar, contoh: 081234567890."))
         return phone
@@ -245,7 +177,7 @@ def validate(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> st
             )
         return domain
     if kind is FieldType.NUMBER:
-        number = normalize_number(value)
+        number = read_number(value)
         if number is None:
             raise ValueProblem(t("Mohon isi dengan angka saja, contoh: 25."))
         return number
@@ -254,6 +186,26 @@ def validate(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> st
     if kind is FieldType.DATETIME:
         return _validate_datetime(spec, value, ctx, t).isoformat()
     raise ValueProblem(t("Mohon pilih salah satu tombol yang tersedia."))
+
+
+def _validate_email(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> str:
+    address = read_email(text)
+    if address is None:
+        raise ValueProblem(t("Alamat email tersebut belum benar, contoh: nama@instansi.go.id."))
+    if spec.official and not is_official_email(address, ctx.agency_domains):
+        accepted = [_OFFICIAL_DOMAIN] + [
+            d for d in ctx.agency_domains if not is_official_email("x@" + d)
+        ]
+        example = spec.example or "nama@" + (
+            ctx.agency_domains[0] if ctx.agency_domains else "instansi.go.id"
+        )
+        raise ValueProblem(
+            t(
+                "Untuk isian ini mohon gunakan alamat email kedinasan, yaitu yang domainnya "
+                "berakhiran {domains}, contoh: {example}."
+            ).format(domains=format_list(accepted, style="or", locale=t.locale), example=example)
+        )
+    return address
 
 
 def earliest_day(spec: FieldSpec, ctx: FieldContext) -> date:
@@ -292,21 +244,46 @@ def _check_earliest(spec: FieldSpec, day: date, ctx: FieldContext, t: Translator
     )
 
 
+def _which_day(reading: Reading, spec: FieldSpec, ctx: FieldContext, t: Translator) -> None:
+    """A week or a month without its day ("minggu depan") is asked about, never guessed."""
+    example = example_answer(spec, ctx, t)
+    if reading.vague == "week":
+        raise ValueProblem(
+            t(
+                'Hari apa tepatnya, Bapak/Ibu? Mohon sebutkan harinya (misalnya "Senin depan") '
+                "atau tanggalnya. Contoh: {example}."
+            ).format(example=example)
+        )
+    if reading.vague == "month":
+        raise ValueProblem(
+            t("Tanggal berapa tepatnya, Bapak/Ibu? Contoh: {example}.").format(example=example)
+        )
+
+
 def _validate_date(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> date:
-    day = parse_date(text, ctx.today)
-    if day is None:
+    reading = read_when(text, ctx.today)
+    if reading.day is None:
+        _which_day(reading, spec, ctx, t)
         raise ValueProblem(
             t("Tanggal tersebut belum bisa kami baca. Contoh: {example}.").format(
                 example=example_answer(spec, ctx, t)
             )
         )
-    _check_earliest(spec, day, ctx, t)
-    return day
+    _check_earliest(spec, reading.day, ctx, t)
+    return reading.day
 
 
 def _validate_datetime(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> datetime:
-    day, clock = parse_datetime(text, ctx.today, ctx.zone)
+    reading = read_when(text, ctx.today)
+    day, clock = reading.day, reading.clock
     if day is None:
+        _which_day(reading, spec, ctx, t)
+        if clock is not None:
+            raise ValueProblem(
+                t(
+                    "Pukul {time} pada hari dan tanggal berapa, Bapak/Ibu? Contoh: {example}."
+                ).format(time=clock.strftime(t("%H.%M")), example=example_answer(spec, ctx, t))
+            )
         raise ValueProblem(
             t("Tanggal dan jam tersebut belum bisa kami baca. Contoh: {example}.").format(
                 example=example_answer(spec, ctx, t)

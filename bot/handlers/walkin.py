@@ -20,13 +20,14 @@ from bot.dialogs.typed import read_choice, simplify
 from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
+    agency_email_domains,
     example_answer,
     normalize_phone,
     validate,
 )
 from bot.handlers.base import Request, keep
 from bot.handlers.forms import WORDS, WalkinForm, form_tap, form_words, interruption, walkin_form
-from bot.labels import describe_sla, format_moment, show_answer
+from bot.labels import describe_sla, format_moment, show_answer, show_phone
 from bot.messages import Choice, Outbound
 from core.catalog.schema import FieldSpec, FieldType, Requirement, Service
 from core.workflow import published_times
@@ -384,7 +385,10 @@ def _summary(
     if product is not None:
         lines.append(t("Jenis: {value}").format(value=product.name.get(t.locale)))
     lines.append(t("Nama pemohon: {value}").format(value=data.get("name", "")))
-    lines.append(t("Telepon pemohon: {value}").format(value=data.get("phone") or t("(dilewati)")))
+    phone = data.get("phone")
+    lines.append(
+        t("Telepon pemohon: {value}").format(value=show_phone(phone) if phone else t("(dilewati)"))
+    )
     for spec in service.fields_for(product_code):
         shown_above = {NAME_FIELD: data.get("name"), PHONE_FIELD: data.get("phone")}
         if spec.code in shown_above and answers.get(spec.code) == shown_above[spec.code]:
@@ -412,4 +416,8 @@ def _summary(
 
 
 def _field_context(req: Request) -> FieldContext:
-    return FieldContext(now=req.desk.now, zone=req.desk.calendar.zone)
+    return FieldContext(
+        now=req.desk.now,
+        zone=req.desk.calendar.zone,
+        agency_domains=agency_email_domains(req.desk.catalog.agency),
+    )

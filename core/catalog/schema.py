@@ -160,6 +160,7 @@ class FieldSpec(_Strict):
     example: str | None = None
     # The event's start (a datetime): checked against the request's SLA due, shown to officers.
     event: bool = False
+    official: bool = False  # e-mail: must be a government address (go.id or the agency's domain)
 
     @model_validator(mode="after")
     def _choices_iff_choice(self) -> FieldSpec:
@@ -172,6 +173,8 @@ class FieldSpec(_Strict):
             raise ValueError("min_days_ahead applies to date and datetime fields only")
         if self.event and self.type is not FieldType.DATETIME:
             raise ValueError("an event's start is a datetime field")
+        if self.official and self.type is not FieldType.EMAIL:
+            raise ValueError("official applies to e-mail fields only")
         return self
 
 
