@@ -54,8 +54,11 @@ from storage.db import Database, can_retry
 log = logging.getLogger(__name__)
 
 _STATES = frozenset(state.value for state in State)
-# Where a service may be chosen next: only then are the requester's details read.
-_CHOOSING = frozenset({State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE})
+# Before a request's first questions (service, product): only then are the requester's
+# remembered details read, to be offered where those questions start.
+_CHOOSING = frozenset(
+    {State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE, State.CHOOSE_PRODUCT}
+)
 
 
 @dataclass

@@ -322,26 +322,21 @@ def _select_service(turn: Turn, code: str, ctx: Context) -> Step:
         data["said"] = str(turn.data["said"])  # the first message may already say it all
     t = _t(turn)
     note = t("Baik, {service}.").format(service=service.name.get(t.locale))
-    offer = _profile_offer(service, ctx)
-    if offer:
-        data["profile_offer"] = offer
-        moved = replace(turn, state=State.CONFIRM_PROFILE, data=dict(data))
-        question = question_for(moved, ctx)
-        return _step(
-            turn,
-            State.CONFIRM_PROFILE,
-            moved.data,
-            [replace(question, text=_join(note, question.text))],
-        )
     return _advance(replace(turn, data=dict(data)), ctx, note)
 
 
-def _profile_offer(service: Service, ctx: Context) -> dict[str, str]:
-    """The service's questions a returning requester answered before, with those answers."""
+def _profile_offer(service: Service, data: dict[str, Any], ctx: Context) -> dict[str, str]:
+    """The questions still to ask that a returning requester answered before, with those
+    answers (offered once per request, where those questions would start)."""
+    if data.get("profile_seen"):
+        return {}
+    answers = data.get("answers", {})
     return {
         spec.code: ctx.profile[PROFILE_FIELDS[spec.code]]
-        for spec in service.fields
-        if spec.code in PROFILE_FIELDS and ctx.profile.get(PROFILE_FIELDS[spec.code])
+        for spec in service.fields_for(data.get("product"))
+        if spec.code in PROFILE_FIELDS
+        and spec.code not in answers
+        and ctx.profile.get(PROFILE_FIELDS[spec.code])
     }
 
 
@@ -390,6 +385,9 @@ def _advance(turn: Turn, ctx: Context, note: str | None = None) -> Step:
     if service is None:
         return menu(turn, ctx, note)
     state, data = _pending(turn.data, service)
+    offer = _profile_offer(service, data, ctx) if state is State.ASK_FIELD else {}
+    if offer:
+        state, data = State.CONFIRM_PROFILE, {**data, "profile_offer": offer, "profile_seen": True}
     moved = replace(turn, state=state, data=data)
     question = question_for(moved, ctx)
     return _step(turn, state, data, [replace(question, text=_join(note, question.text))])
@@ -623,6 +621,13 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
         return _apply_choice(turn, picked, ctx) if picked else _find_service(turn, text, ctx)
     if service is None:
         return _find_service(turn, text, ctx)
+    if state is State.CONFIRM_PROFILE:
+        picked = interpret(text, question.choices)
+        if picked:
+            return _apply_choice(turn, picked, ctx)
+        # They simply started answering: their own words win over the remembered details.
+        declined = _answer_profile(turn, False, ctx)
+        return _on_text(Turn(declined.state, declined.data, declined.locale), text, ctx)
     if state is State.ASK_FIELD:
         spec = _field(turn, service, turn.data.get("field"))
         if spec is None:

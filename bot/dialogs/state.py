@@ -77,6 +77,7 @@ class IntakeData(TypedDict, total=False):
     urgent: bool  # the requester chose to file such an event as urgent
     said: str  # the first message, offered as the description instead of asking again
     profile_offer: dict[str, str]  # CONFIRM_PROFILE: field code → the remembered answer
+    profile_seen: bool  # the remembered details were offered once in this request
 
 
 def intake_data(data: Mapping[str, Any]) -> IntakeData:

@@ -600,8 +600,7 @@ async def test_a_completion_request_does_not_interrupt_a_requester_in_the_middle
 
     await staff["kadis"].say(f"/lengkapi {ref} Mohon lampirkan surat.")
 
-    # The second request had reached its first question (the returning requester's details).
-    assert (await conversation(db, "chat-warga"))["state"] == "confirm_profile"
+    assert (await conversation(db, "chat-warga"))["state"] == "choose_product"
     assert (await ticket(db, ref))["paused_at"] == NOW
 
 
@@ -832,8 +831,9 @@ async def test_a_returning_requester_is_offered_their_details_in_one_step(
     engine = make_engine(sqlite_db, tmp_path, agency="babel")
     await file_repair(engine)
     again = Chat(engine, "warga")
+    await again.tap("svc:jaringan-intra")
 
-    offered = said(await again.tap("svc:jaringan-intra"))
+    offered = said(await again.tap("prd:perbaikan"))
     assert "Pakai data Bapak/Ibu sebelumnya?" in offered
     for answer in ("Dinas Pendidikan", "Hendra Wijaya", "+6281234567890"):
         assert answer in offered
@@ -842,7 +842,8 @@ async def test_a_returning_requester_is_offered_their_details_in_one_step(
     assert state["data"]["answers"]["opd"] == "Dinas Pendidikan"
     assert state["data"]["answers"]["penanggung_jawab"] == "Hendra Wijaya"
     # The details are taken: the next question is the first one not answered yet.
-    assert state["state"] == "choose_product" and "Jenis permohonan" in said(used)
+    assert state["state"] == "ask_field" and state["data"]["field"] == "lokasi"
+    assert "lokasi" in said(used).lower()
 
 
 async def test_a_returning_requester_may_give_new_details_instead(
@@ -852,7 +853,22 @@ async def test_a_returning_requester_may_give_new_details_instead(
     await file_repair(engine)
     again = Chat(engine, "warga")
     await again.tap("svc:jaringan-intra")
+    await again.tap("prd:perbaikan")
     await again.tap("prof:edit")
     state = await conversation(sqlite_db, "chat-warga")
-    assert "opd" not in state["data"]["answers"]
+    assert state["state"] == "ask_field" and state["data"]["field"] == "opd"
     assert "profile_offer" not in state["data"]
+
+
+async def test_a_returning_requester_who_just_answers_is_taken_at_their_word(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    await file_repair(engine)
+    again = Chat(engine, "warga")
+    await again.tap("svc:jaringan-intra")
+    await again.tap("prd:perbaikan")
+    await again.say("Badan Keuangan Daerah")
+    state = await conversation(sqlite_db, "chat-warga")
+    assert state["data"]["answers"]["opd"] == "Badan Keuangan Daerah"
+    assert state["state"] == "ask_field" and state["data"]["field"] == "penanggung_jawab"
