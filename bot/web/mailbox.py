@@ -27,6 +27,7 @@ from storage.repositories import OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, Outbo
 
 CHANNEL = "web"
 PAGE_SIZE = 50
+HISTORY = 6  # messages a new tab shows of a conversation already under way
 
 
 def _unsent(now: datetime) -> Any:
@@ -59,6 +60,24 @@ async def read_messages(
         .limit(limit)
     )
     return [OutboxRecord(**row._mapping) for row in await conn.execute(stmt)]
+
+
+async def recent_messages(
+    conn: AsyncConnection, *, recipient: str, limit: int = HISTORY
+) -> list[OutboxRecord]:
+    """The session's last messages already shown, oldest first: a new tab opens where the
+    conversation is (its pending question and buttons) rather than on a blank page."""
+    stmt = (
+        select(outbox)
+        .where(
+            outbox.c.channel == CHANNEL,
+            outbox.c.recipient == recipient,
+            outbox.c.status == OUTBOX_SENT,
+        )
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    )
+    return [OutboxRecord(**row._mapping) for row in reversed(list(await conn.execute(stmt)))]
 
 
 async def acknowledge(

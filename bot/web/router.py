@@ -392,6 +392,9 @@ async def get_messages(request: Request, runtime: RuntimeDep, session: SessionDe
                 rows = await mailbox.read_messages(
                     conn, recipient=session.id, now=_now(), after=after
                 )
+                if not rows and after is None:
+                    # A new tab (no cursor of its own): show where the conversation is.
+                    rows = await mailbox.recent_messages(conn, recipient=session.id)
                 if rows:
                     cursor = max(rows[-1].id, after or 0)
                 elif after is not None:

@@ -256,7 +256,8 @@ async def test_a_notification_queued_later_reaches_the_page_once_and_the_sweep_l
 
     polled = await user.poll()
     assert [m["text"] for m in polled["messages"]] == ["Tiket Bapak/Ibu sedang diproses."]
-    assert (await user.poll())["messages"] == []
+    # The page polls on from its cursor (a poll without one is a new tab: bot.web.mailbox).
+    assert (await user.poll(after=polled["cursor"]))["messages"] == []
     async with db.transaction() as conn:
         delivered = await repo.get_outbox(conn, id=row_id)
     assert delivered is not None
@@ -510,3 +511,19 @@ async def test_a_message_the_database_cannot_record_is_answered_with_a_polite_re
     assert response.json() == {
         "error": "Maaf, layanan sedang sibuk. Silakan kirim ulang beberapa saat lagi."
     }
+
+
+async def test_a_new_tab_opens_where_the_conversation_is(
+    browser: Callable[[], Requester],
+) -> None:
+    user = browser()
+    await user.open_page()
+    await user.say("internet kantor mati")
+    await user.tap("Ya")
+    await user.say("Dinas Pendidikan")
+
+    # Another tab of the same browser: same cookie, no cursor of its own.
+    fresh = await user.client.get("/web/api/messages")
+    assert fresh.status_code == 200
+    shown = [m["text"] for m in fresh.json()["messages"]]
+    assert shown and "penanggung jawab" in shown[-1].lower()
