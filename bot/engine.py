@@ -143,7 +143,7 @@ class DialogEngine:
             profile=await self._profile(conn, turn, requester_id),
         )
         desk = self.desk(now)
-        step = await self._run(conn, msg, turn, ctx, requester_id, desk)
+        step, requester_id = await self._run(conn, msg, turn, ctx, requester_id, desk)
         replies = list(step.replies)
         for ticket in step.effects:
             filed, ref = await self._file(conn, msg, ticket, requester_id, desk)
@@ -212,7 +212,9 @@ class DialogEngine:
         ctx: Context,
         requester_id: int,
         desk: Desk,
-    ) -> Step:
+    ) -> tuple[Step, int]:
+        """The answer, and the requester the conversation belongs to after it (/tautkan may
+        have joined this chat to another requester)."""
         request = Request(
             conn=conn,
             desk=desk,
@@ -221,7 +223,8 @@ class DialogEngine:
             turn=turn,
             requester_id=requester_id,
         )
-        return await route(request)
+        step = await route(request)
+        return step, request.requester_id
 
     async def _store_upload(
         self, conn: AsyncConnection, msg: Inbound, turn: Turn, now: datetime

@@ -171,6 +171,20 @@ class OfficerInvite(Base):
     used_at: Mapped[datetime | None]
 
 
+class RequesterLink(Base):
+    """A one-time code (`/tautkan`) that joins another chat of the same person to a requester."""
+
+    __tablename__ = "requester_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of the normalised code, as for officer invites.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class TicketEvent(Base):
     __tablename__ = "ticket_events"
 
@@ -288,6 +302,7 @@ class AppSecret(Base):
 metadata = Base.metadata
 
 requesters: Table = Requester.__table__  # type: ignore[assignment]
+requester_links: Table = RequesterLink.__table__  # type: ignore[assignment]
 officers: Table = Officer.__table__  # type: ignore[assignment]
 officer_roles: Table = OfficerRole.__table__  # type: ignore[assignment]
 channel_identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]

@@ -24,7 +24,7 @@ from typing import TypeVar
 from bot.callbacks import COMPLETION, OFFICER, prefix_of
 from bot.dialogs import intake
 from bot.dialogs.state import HANDLER_STATES, Context, State, Step, Turn
-from bot.handlers import complaints, completion, coordinator, officer, requester, walkin
+from bot.handlers import complaints, completion, coordinator, linking, officer, requester, walkin
 from bot.handlers.base import Handler, Request, keep_turn, parse_command
 from bot.handlers.requester import DialogCommand, RequesterTickets, TicketLookup
 from bot.messages import Outbound
@@ -198,6 +198,15 @@ COMMANDS: tuple[Command, ...] = (
         menu=lambda t: t("Sampaikan pengaduan"),
         aliases=("aduan", "complaint"),
         handler=complaints.start,
+    ),
+    Command(
+        "tautkan",
+        Audience.REQUESTER,
+        usage=lambda t: t(
+            "/tautkan — tautkan akun chat Bapak/Ibu yang lain (Telegram/WhatsApp/web)"
+        ),
+        menu=lambda t: t("Tautkan akun chat yang lain"),
+        handler=linking.link,
     ),
     Command(
         "bahasa",

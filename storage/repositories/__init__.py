@@ -75,8 +75,11 @@ from storage.repositories.outbox import (
     release_leases,
 )
 from storage.repositories.requesters import (
+    create_link_code,
     get_or_create_requester,
     load_profile,
+    merge_requester,
+    redeem_link_code,
     save_profile,
 )
 from storage.repositories.secrets import shared_secret
@@ -116,6 +119,7 @@ __all__ = [
     "claim_outbox",
     "count_started_between",
     "create_invite",
+    "create_link_code",
     "create_ticket",
     "discard_abandoned_uploads",
     "discard_upload",
@@ -139,6 +143,7 @@ __all__ = [
     "mark_failed",
     "mark_retry",
     "mark_sent",
+    "merge_requester",
     "officer_chats",
     "officer_for_identity",
     "officer_identities",
@@ -149,6 +154,7 @@ __all__ = [
     "record_alert",
     "record_inbound",
     "redeem_invite",
+    "redeem_link_code",
     "release_leases",
     "remove_officer",
     "save_attachment",

@@ -7,7 +7,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import channel_identities, requesters
+from storage.models import (
+    channel_identities,
+    conversations,
+    requester_links,
+    requesters,
+    tickets,
+)
 from storage.repositories._rows import insert_for
 
 
@@ -65,3 +71,47 @@ async def save_profile(
     await conn.execute(
         update(requesters).where(requesters.c.id == requester_id).values(profile=merged)
     )
+
+
+async def create_link_code(
+    conn: AsyncConnection, *, requester_id: int, code_hash: str, at: datetime, expires_at: datetime
+) -> None:
+    """Store a `/tautkan` code (hashed) for this requester."""
+    await conn.execute(
+        requester_links.insert().values(
+            code_hash=code_hash, requester_id=requester_id, created_at=at, expires_at=expires_at
+        )
+    )
+
+
+async def redeem_link_code(conn: AsyncConnection, *, code_hash: str, at: datetime) -> int | None:
+    """The requester a valid, unused, unexpired code was made for (now used), else None."""
+    stmt = (
+        update(requester_links)
+        .where(
+            requester_links.c.code_hash == code_hash,
+            requester_links.c.used_at.is_(None),
+            requester_links.c.expires_at > at,
+        )
+        .values(used_at=at)
+        .returning(requester_links.c.requester_id)
+    )
+    found = (await conn.execute(stmt)).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+async def merge_requester(conn: AsyncConnection, *, source: int, into: int) -> None:
+    """Make every chat, ticket and conversation of `source` belong to `into` (the same person
+    on another channel); their remembered details are merged, `into`'s winning."""
+    if source == into:
+        return
+    profile = {
+        **await load_profile(conn, requester_id=source),
+        **await load_profile(conn, requester_id=into),
+    }
+    for table in (channel_identities, tickets, conversations):
+        await conn.execute(
+            update(table).where(table.c.requester_id == source).values(requester_id=into)
+        )
+    if profile:
+        await save_profile(conn, requester_id=into, profile=profile)

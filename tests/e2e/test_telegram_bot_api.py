@@ -35,6 +35,7 @@ COMMANDS = [
     "batal",
     "kelengkapan",
     "pengaduan",
+    "tautkan",
     "bahasa",
     "bantuan",
 ]

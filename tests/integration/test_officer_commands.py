@@ -5,6 +5,7 @@ every step of its SOP to the Berita Acara the requester receives."""
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -872,3 +873,33 @@ async def test_a_returning_requester_who_just_answers_is_taken_at_their_word(
     state = await conversation(sqlite_db, "chat-warga")
     assert state["data"]["answers"]["opd"] == "Badan Keuangan Daerah"
     assert state["state"] == "ask_field" and state["data"]["field"] == "penanggung_jawab"
+
+
+# --- one requester across channels -------------------------------------------------------------
+
+
+async def test_a_code_from_one_chat_joins_another_so_status_and_details_follow_the_person(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_db, tmp_path, agency="babel")
+    ref = await file_repair(engine)  # on chat "warga"
+    telegram = Chat(engine, "warga")
+    whatsapp = Chat(engine, "warga-wa", channel="whatsapp")
+
+    assert ref not in said(await whatsapp.say("/status"))
+    given = said(await telegram.say("/tautkan"))
+    code = re.search(r"/tautkan ([0-9A-Z]{4}-[0-9A-Z]{4})", given)
+    assert code is not None
+    joined = said(await whatsapp.say(f"/tautkan {code[1].lower()}"))
+    assert "sekarang tertaut" in joined
+    assert ref in said(await whatsapp.say("/status"))
+
+    # The remembered details come along to the new chat.
+    await whatsapp.tap("svc:jaringan-intra")
+    offered = said(await whatsapp.tap("prd:perbaikan"))
+    assert "Pakai data Bapak/Ibu sebelumnya?" in offered and "Dinas Pendidikan" in offered
+
+    # A code works once, and a wrong one is refused politely.
+    again = said(await Chat(engine, "orang-lain").say(f"/tautkan {code[1]}"))
+    assert "tidak berlaku" in again
+    assert ref not in said(await Chat(engine, "orang-lain").say("/status"))
