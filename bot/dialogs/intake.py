@@ -10,7 +10,7 @@ lives in the conversation's JSON, never in process memory.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.callbacks import choice
@@ -42,6 +42,7 @@ from bot.dialogs.values import (
     FieldContext,
     ValueProblem,
     agency_email_domains,
+    read_when,
     valid_srikandi,
     validate,
 )
@@ -420,11 +421,38 @@ def repair(turn: Turn, catalog: Catalog) -> Turn:
     return replace(turn, state=pending, data=data)
 
 
+def _with_half_given(turn: Turn, text: str, ctx: Context) -> str:
+    """A day or a time given in an earlier message ("senin depan", then "jam 9") joins what is
+    typed now, so the requester need not repeat it."""
+    today = ctx.now.astimezone(ctx.calendar.zone).date()
+    reading = read_when(text, today)
+    day, clock = turn.data.get("day_given"), turn.data.get("time_given")
+    if day and reading.clock is not None and reading.day is None:
+        return f"{date.fromisoformat(day):%d/%m/%Y} {reading.clock:%H.%M}"
+    if clock and reading.day is not None and reading.clock is None:
+        return f"{reading.day:%d/%m/%Y} {time.fromisoformat(clock):%H.%M}"
+    return text
+
+
+def _keep_half_given(turn: Turn, text: str, problem: str, ctx: Context) -> Step:
+    """Remember the day (or the time) a refused answer did give, and ask for the rest."""
+    today = ctx.now.astimezone(ctx.calendar.zone).date()
+    reading = read_when(text, today)
+    data = {k: v for k, v in turn.data.items() if k not in ("day_given", "time_given")}
+    if reading.day is not None and reading.clock is None:
+        data["day_given"] = reading.day.isoformat()
+    elif reading.clock is not None and reading.day is None:
+        data["time_given"] = reading.clock.isoformat(timespec="minutes")
+    return reask(replace(turn, data=data), ctx, problem)
+
+
 def _answer_field(
     turn: Turn, spec: FieldSpec, value: str | None, ctx: Context, note: str | None = None
 ) -> Step:
     answers = {**turn.data.get("answers", {}), spec.code: value}
-    done = {"event_pending", "said"} if spec.type is FieldType.LONG_TEXT else {"event_pending"}
+    done = {"event_pending", "day_given", "time_given"}
+    if spec.type is FieldType.LONG_TEXT:
+        done.add("said")
     data = {k: v for k, v in turn.data.items() if k not in done}
     return _advance(replace(turn, data={**data, "answers": answers}), ctx, note)
 
@@ -640,9 +668,13 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
         said = turn.data.get("said")
         if said and spec.type is FieldType.LONG_TEXT and not turn.data.get("editing"):
             text = f"{said}\n{text}"  # what they add joins what they first said
+        if spec.type is FieldType.DATETIME:
+            text = _with_half_given(turn, text, ctx)
         try:
             value = validate(spec, text, _field_context(ctx), t)
         except ValueProblem as problem:
+            if spec.type is FieldType.DATETIME:
+                return _keep_half_given(turn, text, problem.message, ctx)
             return reask(turn, ctx, problem.message)
         if spec.event and value is not None:
             return _answer_event(turn, spec, value, service, ctx)

@@ -78,6 +78,8 @@ class IntakeData(TypedDict, total=False):
     said: str  # the first message, offered as the description instead of asking again
     profile_offer: dict[str, str]  # CONFIRM_PROFILE: field code → the remembered answer
     profile_seen: bool  # the remembered details were offered once in this request
+    day_given: str  # a date-and-time question answered with the day only (ISO), time to come
+    time_given: str  # ... or with the time only ("09:00"), day to come
 
 
 def intake_data(data: Mapping[str, Any]) -> IntakeData:

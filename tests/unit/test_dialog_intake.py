@@ -793,3 +793,22 @@ def test_a_first_message_that_only_names_a_service_is_not_offered_back() -> None
     ctx = context("babel", match=fixed_match(True, ("jaringan-intra", "perbaikan")))
     asked = after(say(Turn(), ctx, "jaringan"))
     assert "said" not in asked.data
+
+
+# --- a date and time given in two messages ---------------------------------------------------
+
+
+def test_a_day_given_first_and_its_time_after_make_one_answer() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    asked = say(turn, ctx, "senin depan")
+    assert "jam" in only(asked).text.lower()
+    done = say(after(asked), ctx, "jam 9")
+    assert done.data["answers"]["waktu_acara"].startswith("2026-11-30T09:00")
+    assert "day_given" not in done.data
+
+
+def test_a_time_given_first_and_its_day_after_make_one_answer() -> None:
+    turn, ctx = _at_event("kalbar", "video-conference")
+    asked = say(turn, ctx, "jam 10 pagi")
+    done = say(after(asked), ctx, "rabu depan")
+    assert done.data["answers"]["waktu_acara"].startswith("2026-12-02T10:00")
