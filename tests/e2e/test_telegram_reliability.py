@@ -6,13 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +34,7 @@ from tests.fakes.telegram_api import (
     telegram_settings,
     text_update,
 )
+from tests.support.serve import Server, server_env
 
 pytest_plugins = ["tests.fakes.telegram_fixtures"]
 pytestmark = pytest.mark.usefixtures("offline_network")
@@ -330,67 +325,8 @@ def test_random_bytes_and_secrets_never_cause_a_server_error(
 # ---------------------------------------------------------------------- SIGKILL
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve_command() -> list[str]:
-    """`servicedesk serve` from this venv (or the same entry point, when not installed)."""
-    script = Path(sys.executable).with_name("servicedesk")
-    if script.exists():
-        return [str(script), "serve"]
-    return [sys.executable, "-c", "from bot.cli import app; app()", "serve"]
-
-
-class ServerProcess:
-    """`servicedesk serve` in a subprocess, on its own port, with the test's settings."""
-
-    def __init__(self, env: dict[str, str], port: int, cwd: Path, log: Path) -> None:
-        self.env = env
-        self.port = port
-        self.cwd = cwd
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start and wait until /healthz answers 200."""
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                _serve_command(), cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"server did not become healthy:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        """Stop gracefully if still running."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class ServerProcess(Server):
+    """`servicedesk serve` (tests/support/serve.py) that also takes authentic webhook POSTs."""
 
     def post(self, update: dict[str, Any]) -> int:
         """POST an authentic update; the status code."""
@@ -406,30 +342,15 @@ class ServerProcess:
 @pytest.fixture
 def server(fake_telegram: FakeTelegramAPI, tmp_path: Path) -> Iterator[ServerProcess]:
     """A `servicedesk serve` process (not started) on a fresh SQLite file, using the fake API."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "HOST": "127.0.0.1",
-            "PORT": str(_free_port()),
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'servicedesk.db'}",
-            "DATA_DIR": str(tmp_path / "data"),
-            "AGENCY": "babel",
-            "LOCALE": "id",
-            "LOG_LEVEL": "INFO",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_MODE": "webhook",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-            "TELEGRAM_FILE_BASE_URL": fake_telegram.file_base_url,
-            # Anything but 127.0.0.1 goes to a dead proxy: the server cannot reach the network.
-            "HTTP_PROXY": "http://127.0.0.1:9",
-            "HTTPS_PROXY": "http://127.0.0.1:9",
-            "ALL_PROXY": "http://127.0.0.1:9",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
+    env = server_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        TELEGRAM_API_BASE_URL=fake_telegram.base_url,
+        TELEGRAM_FILE_BASE_URL=fake_telegram.file_base_url,
     )
-    process = ServerProcess(env, int(env["PORT"]), tmp_path, tmp_path / "server.log")
+    process = ServerProcess(env, tmp_path / "server.log")
     try:
         yield process
     finally:
