@@ -219,3 +219,11 @@ async def test_inbound_updates_are_recorded_once_each(telegram: TelegramApp) -> 
     await telegram.say("halo")
 
     assert await count(telegram.db, inbox) == 2
+
+
+async def test_a_typed_yes_over_telegram_keeps_the_matched_service(telegram: TelegramApp) -> None:
+    await telegram.say("/start", chat_id=USER_ID)
+    confirm = await telegram.say("internet kantor mati", chat_id=USER_ID)
+    assert ("Ya", "svc:jaringan-intra") in confirm[-1].buttons()
+    question = (await telegram.say("iya betul pak", chat_id=USER_ID))[-1].params["text"]
+    assert "OPD" in question, question

@@ -475,3 +475,31 @@ async def test_a_rate_limited_reply_waits_in_the_outbox_and_is_sent_later(
     clock.now += timedelta(seconds=31)
     await wa.runtime.pipeline.sweep()
     assert graph.sent_to(CONTACT), "the reply was never sent"
+
+
+@pytest.mark.parametrize("typed", ["iya betul", "ya bener", "yoi", "ok gas"])
+async def test_a_typed_yes_over_whatsapp_keeps_the_matched_service(
+    wa: WhatsAppApp, typed: str
+) -> None:
+    await wa.say("jaringan intranet di kantor kami putus, mohon perbaikan")
+    state, _ = await conversation_state(wa)
+    assert state == "confirm_service"
+    await wa.say(typed)
+    state, data = await conversation_state(wa)
+    assert data.get("service") == "jaringan-intra"
+    assert state != "choose_service"
+
+
+async def test_a_typed_phone_inside_a_sentence_over_whatsapp_is_taken(
+    wa: WhatsAppApp, graph: FakeGraphApi
+) -> None:
+    await wa.say("jaringan intranet di kantor kami putus, mohon perbaikan")
+    await wa.say("iya")
+    for _ in range(10):
+        state, data = await conversation_state(wa)
+        if data.get("field") == "kontak":
+            break
+        await wa.say(ANSWERS[data["field"]])
+    await wa.say("nomor saya 0812-9988-7766 pak")
+    _, data = await conversation_state(wa)
+    assert data["answers"]["kontak"] == "+6281299887766"
