@@ -496,7 +496,7 @@ async def test_a_typed_phone_inside_a_sentence_over_whatsapp_is_taken(
     await wa.say("jaringan intranet di kantor kami putus, mohon perbaikan")
     await wa.say("iya")
     for _ in range(10):
-        state, data = await conversation_state(wa)
+        _state, data = await conversation_state(wa)
         if data.get("field") == "kontak":
             break
         await wa.say(ANSWERS[data["field"]])
