@@ -132,6 +132,7 @@ class DialogEngine:
         )
         turn = self._turn(record)
         upload = await self._store_upload(conn, msg, turn, now)
+        desk = self.desk(now)
         ctx = Context(
             catalog=self.catalog,
             calendar=self.calendar,
@@ -139,10 +140,9 @@ class DialogEngine:
             match=self.matcher.match,
             upload=upload,
             first_contact=record is None,
-            starts=await self._capacity_starts(conn, now),
+            starts=await self._capacity_starts(conn, desk),
             profile=await self._profile(conn, turn, requester_id),
         )
-        desk = self.desk(now)
         step, requester_id = await self._run(conn, msg, turn, ctx, requester_id, desk)
         replies = list(step.replies)
         for ticket in step.effects:
@@ -183,14 +183,13 @@ class DialogEngine:
             return {}
         return await repo.load_profile(conn, requester_id=requester_id)
 
-    async def _capacity_starts(self, conn: AsyncConnection, now: datetime) -> dict[str, datetime]:
+    async def _capacity_starts(self, conn: AsyncConnection, desk: Desk) -> dict[str, datetime]:
         """For services with a daily capacity: when a request made now starts (no query at all
         when the catalog sets none)."""
         if not self._capacity_services:
             return {}
-        desk = self.desk(now)
         return {
-            service.code: await first_free_start(conn, desk=desk, service=service, at=now)
+            service.code: await first_free_start(conn, desk=desk, service=service, at=desk.now)
             for service in self._capacity_services
         }
 
