@@ -96,9 +96,18 @@ def show_answer(spec: FieldSpec, value: Any, zone: tzinfo | str, t: Translator) 
             return format_moment(datetime.fromisoformat(str(value)), zone, t)
         if spec.type is FieldType.PHONE:
             return show_phone(str(value))
+        if spec.type is FieldType.NIP:
+            return show_nip(str(value))
     except ValueError:
         pass  # an answer stored before its field changed type: show it as it is
     return str(value)
+
+
+def show_nip(value: str) -> str:
+    """A stored NIP as it is printed on letters: "19850101 201001 1 003"."""
+    if len(value) != 18 or not value.isdigit():
+        return value
+    return f"{value[:8]} {value[8:14]} {value[14]} {value[15:]}"
 
 
 def show_phone(value: str) -> str:

@@ -636,8 +636,9 @@ def _on_text(turn: Turn, text: str, ctx: Context) -> Step:
     if state in (State.IDLE, State.CHOOSE_SERVICE, State.CONFIRM_SERVICE) and is_greeting(text):
         # "Halo" is not a request: greet back with the menu instead of "no service found".
         return start(turn, ctx) if not ctx.first_contact else menu(turn, ctx)
-    if is_thanks(text) and (state is State.IDLE or question.choices):
-        # Thanks are not an answer: say "sama-sama" and keep the conversation where it is.
+    if is_thanks(text):
+        # Thanks are not an answer (not even to a free-text question: nobody's office, phone or
+        # problem is "makasih pak"): say "sama-sama" and keep the conversation where it is.
         note = t("Sama-sama, Bapak/Ibu. Senang dapat membantu.")
         if state is State.IDLE:
             return _step(turn, State.IDLE, turn.data, [Outbound(text=note)])

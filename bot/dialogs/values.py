@@ -181,11 +181,42 @@ def validate(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> st
         if number is None:
             raise ValueProblem(t("Mohon isi dengan angka saja, contoh: 25."))
         return number
+    if kind is FieldType.NIP:
+        nip = read_nip(value)
+        if nip is None:
+            raise ValueProblem(
+                t(
+                    "NIP terdiri atas 18 angka, contoh: 198501012010011003. Bila Bapak/Ibu "
+                    "bukan ASN, ketik: lewati."
+                )
+            )
+        return nip
     if kind is FieldType.DATE:
         return _validate_date(spec, value, ctx, t).isoformat()
     if kind is FieldType.DATETIME:
         return _validate_datetime(spec, value, ctx, t).isoformat()
     raise ValueProblem(t("Mohon pilih salah satu tombol yang tersedia."))
+
+
+def read_nip(text: str) -> str | None:
+    """The 18 digits of a NIP written inside a sentence, with spaces or dots ("NIP 19850101
+    201001 1 003"), or None when there is no plausible one.
+
+    A NIP (and a PPPK's NI) opens with its holder's birth date (YYYYMMDD) and the year of
+    appointment; checking those catches most typos.
+    """
+    groups = re.findall(r"\d[\d .-]*\d|\d", text)
+    for group in groups:
+        digits = re.sub(r"\D", "", group)
+        if len(digits) != 18:
+            continue
+        try:
+            birth = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        except ValueError:
+            continue
+        if birth.year + 15 <= int(digits[8:12]) <= 2100:
+            return digits
+    return None
 
 
 def _validate_email(spec: FieldSpec, text: str, ctx: FieldContext, t: Translator) -> str:

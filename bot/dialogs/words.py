@@ -42,6 +42,22 @@ _FILLER = frozenset(
 _NEVER_MIND = frozenset(
     {"ga jadi", "gak jadi", "nggak jadi", "tidak jadi", "ndak jadi", "batal", "batal aja"}
 )
+# "lewati saja", "bukan ASN, lewati", "tidak punya NIP": an optional question let go. Every word
+# must be one of these (so a description that happens to say "lewat" is not a skip), and one of
+# them must say so.
+_SKIP_WORDS = frozenset(
+    {
+        *("lewati", "lewat", "lewatin", "skip", "kosong", "kosongkan", "none", "-", "tidak"),
+        *("tdk", "gak", "ga", "gk", "nggak", "ndak", "nda", "ada", "punya", "bukan", "belum"),
+        *("asn", "pns", "nip", "pegawai", "honorer", "saya", "kami", "no", "not", "applicable"),
+        *("n/a", "na", "yang", "ini", "jadi", "dulu", "pass"),
+    }
+)
+_SKIP_SIGNS = frozenset({"lewati", "lewat", "lewatin", "skip", "kosong", "kosongkan", "none", "-"})
+_SKIP_PHRASES = (
+    *("tidak ada", "gak ada", "ga ada", "bukan asn", "bukan pns", "tidak punya", "belum punya"),
+    *("gak punya", "ga punya", "nggak punya", "n a", "not applicable"),
+)
 _THANKS = frozenset(
     {
         *("terima kasih", "terimakasih", "makasih", "makasi", "maksih", "trims", "trimakasih"),
@@ -101,6 +117,15 @@ _WORDS = {
 }
 
 
+def is_skip(text: str) -> bool:
+    """ "lewati saja", "bukan ASN, lewati", "tidak punya": the optional question is let go."""
+    words = [w for w in _tokens(text) if w not in _FILLER]
+    if not words or not all(w in _SKIP_WORDS for w in words):
+        return False
+    joined = " ".join(words)
+    return any(w in _SKIP_SIGNS for w in words) or any(p in joined for p in _SKIP_PHRASES)
+
+
 def _words(data: str, choices: Sequence[Choice]) -> set[str]:
     """Words that mean the button `data` in the intake's questions."""
     return _WORDS.get(data, set())
@@ -121,6 +146,8 @@ def interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> 
             return PROFILE_USE
         if is_no(text):
             return PROFILE_EDIT
+    if "skip" in offered and is_skip(text):
+        return "skip"
     if "sum:send" in offered:  # the summary: Kirim / Ubah / Batal
         if is_yes(text):
             return "sum:send"

@@ -132,6 +132,7 @@ class FieldType(StrEnum):
     DOMAIN = "domain"  # a host name, e.g. "sipd.kalbarprov.go.id"
     NUMBER = "number"
     CHOICE = "choice"
+    NIP = "nip"  # a civil servant's 18-digit Nomor Induk Pegawai (or NI PPPK)
 
 
 Priority = Literal["tinggi", "sedang", "rendah"]

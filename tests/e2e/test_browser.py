@@ -161,6 +161,7 @@ def test_a_requester_files_a_ticket_with_a_letter_from_a_phone(
     for answer in (
         "Dinas Pendidikan",
         "Budi Santoso",
+        "bukan ASN, lewati saja",
         "081234567890",
         "Gedung A lantai 2, ruang rapat",
         "Internet di ruang rapat mati sejak pagi, lampu switch berkedip oranye.",
@@ -208,6 +209,7 @@ def test_a_requester_files_a_ticket_with_a_letter_from_a_phone(
         "web",
     )
     assert ticket.fields["penanggung_jawab"] == "Budi Santoso"
+    assert ticket.fields["nip"] is None
     assert files == ["surat-permohonan.pdf"]
     assert phone.problems == []
     # Everything the page loaded came from our own server (the machine may be offline).

@@ -37,9 +37,11 @@ PHONE = "081298765432"
 ADDRESS = "Jalan Merdeka Nomor 17"
 OFFICER = "Maya Lestari"
 NIP = "198501012010011001"
+REQUESTER_NIP = "199002022015032004"
 ANSWERS = {
     "opd": "Dinas Pendidikan",
     "penanggung_jawab": NAME,
+    "nip": REQUESTER_NIP,
     "kontak": PHONE,
     "lokasi": ADDRESS,
     "uraian": "Internet mati sejak pagi",
@@ -48,6 +50,7 @@ SECRETS = {
     "name": NAME,
     "first name": "Sulastri",
     "phone": PHONE,
+    "requester's NIP": REQUESTER_NIP,
     "phone as stored": "+6281298765432",
     "address": ADDRESS,
     "officer": OFFICER,

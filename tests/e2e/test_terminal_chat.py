@@ -61,6 +61,7 @@ def answer(spec: FieldSpec, today: date) -> str:
         FieldType.PHONE: "0812-3456-7890",
         FieldType.DOMAIN: "layanan.contoh.go.id",
         FieldType.NUMBER: "25",
+        FieldType.NIP: "19850101 201001 1 003",
     }[spec.type]
 
 
@@ -165,3 +166,51 @@ def test_a_typed_path_to_a_missing_file_is_answered_file_not_found(workdir: Path
     assert "Berkas tidak ditemukan: /tmp/tidak-ada/surat.pdf" in run.output
     assert "tidak kami kenal" not in run.output
     assert "/layanan" in run.output  # the command after it still works
+
+
+@pytest.mark.parametrize(
+    ("yes", "thanks", "nip", "phone", "stored_nip"),
+    [
+        (
+            "iya betul",
+            "makasih pak",
+            "NIP saya 19850101 201001 1 003",
+            "nomor saya 0812-9988-7766 pak",
+            "198501012010011003",
+        ),
+        ("yes please", "thank you", "not applicable", "my number is +62 812 9988 7766", None),
+    ],
+    ids=["indonesian", "english"],
+)
+def test_answers_typed_as_people_type_them_file_a_terminal_request(
+    workdir: Path, yes: str, thanks: str, nip: str, phone: str, stored_nip: str | None
+) -> None:
+    typed = "\n".join(
+        [
+            "internet di kantor kami mati sejak pagi",
+            yes,  # the matched service, confirmed in words
+            "1",  # perbaikan
+            "Dinas Pendidikan",
+            thanks,  # answered "sama-sama", and the question stays
+            "Budi Santoso",
+            nip,
+            phone,
+            "Gedung A lantai 2",
+            "ya",  # what the first message said is the description
+            "1",  # the impact
+            str(workdir / "surat.pdf"),
+            "ok kirim",
+            "/keluar",
+        ]
+    )
+    run = CliRunner().invoke(
+        app, ["chat", "--agency", "babel", "--user", "e2e"], input=typed + "\n"
+    )
+
+    assert run.exit_code == 0, run.output
+    assert "Sama-sama" in run.output
+    ((ticket, _),) = asyncio.run(filed(os.environ["DATABASE_URL"]))
+    assert (ticket.service, ticket.product) == ("jaringan-intra", "perbaikan")
+    assert ticket.fields["nip"] == stored_nip
+    assert ticket.fields["kontak"] == "+6281299887766"
+    assert ticket.fields["uraian"].startswith("internet di kantor kami mati sejak pagi")

@@ -44,6 +44,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 ANSWERS = {
     "opd": "Dinas Komunikasi dan Informatika",
     "penanggung_jawab": "Budi Santoso",
+    "nip": "NIP 19850101 201001 1 003",
     "kontak": "081234567890",
     "lokasi": "Kantor Bupati, Lantai 2",
     "uraian": "Jaringan intra di ruang rapat putus sejak pagi.",

@@ -18,6 +18,7 @@ from core.officers import hash_invite_code
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import attachments, outbox, tickets
+from tests.support import pdf
 from tests.support.dialog import (
     NOW,
     PDF,
@@ -32,6 +33,7 @@ REF = "BABEL-2026-00001"
 REPAIR_ANSWERS = {
     "opd": "Dinas Pendidikan",
     "penanggung_jawab": "Hendra Wijaya",
+    "nip": "19850101 201001 1 003",
     "kontak": "081234567890",
     "lokasi": "Gedung Dinas Pendidikan lt. 2",
     "uraian": "Internet di ruang rapat mati sejak pagi",
@@ -518,6 +520,8 @@ async def test_a_babel_network_repair_goes_through_every_sop_step_to_the_berita_
     (to_officer,) = [r for r in result.replies if r.document is not None]
     assert to_officer.document is not None  # narrowed by the filter above
     assert to_officer.document.data.startswith(b"%PDF")
+    # The requester signs with the name and NIP they gave when asking.
+    assert "Hendra Wijaya NIP. 198501012010011003" in pdf.all_text(to_officer.document.data)
     assert (await conversation(db, "chat-andi"))["state"] == "idle"
     assert await event_kinds(db, ref) == [
         "created",

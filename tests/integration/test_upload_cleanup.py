@@ -29,6 +29,7 @@ GRACE = timedelta(hours=72)
 REPAIR = {
     "opd": "Dinas Pendidikan",
     "penanggung_jawab": "Hendra Wijaya",
+    "nip": "19850101 201001 1 003",
     "kontak": "081234567890",
     "lokasi": "Gedung Dinas Pendidikan lt. 2",
     "uraian": "Internet di ruang rapat mati sejak pagi",

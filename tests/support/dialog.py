@@ -87,6 +87,7 @@ ANSWERS = {
     FieldType.DOMAIN: "sekolah.kalbarprov.go.id",
     FieldType.EMAIL: "admin@kalbarprov.go.id",
     FieldType.NUMBER: "30",
+    FieldType.NIP: "198501012010011003",
     FieldType.DATETIME: "15/12/2026 10.00",
     FieldType.DATE: "15/12/2026",
 }

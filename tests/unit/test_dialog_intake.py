@@ -103,6 +103,7 @@ def valid_answer(field_type: FieldType, today: date) -> str:
         FieldType.PHONE: "0812-3456-7890",
         FieldType.DOMAIN: "layanan.contoh.go.id",
         FieldType.NUMBER: "25",
+        FieldType.NIP: "19850101 201001 1 003",
     }[field_type]
 
 
@@ -333,6 +334,36 @@ def test_an_optional_field_can_be_skipped_and_shows_as_skipped() -> None:
     assert turn.data["answers"]["spesifikasi"] is None
     turn = fill_form(turn, ctx)
     assert "(dilewati)" in only(intake.reask(turn, ctx)).text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["lewati", "Lewati saja pak", "bukan ASN, lewati", "tidak punya NIP", "skip", "not applicable"],
+)
+def test_any_typed_skip_lets_an_optional_question_go(typed: str) -> None:
+    turn, ctx = at_service("babel", "jaringan-intra", "perbaikan")
+    turn = answer_until(turn, ctx, "nip")
+    turn = after(say(turn, ctx, typed))
+    assert turn.data["answers"]["nip"] is None
+    assert turn.data["field"] == "kontak"
+
+
+def test_the_requesters_nip_is_read_inside_a_sentence_and_shown_as_on_letters() -> None:
+    turn, ctx = at_service("babel", "jaringan-intra", "perbaikan")
+    turn = answer_until(turn, ctx, "nip")
+    turn = after(say(turn, ctx, "NIP saya 19850101.201001.1.003 pak"))
+    assert turn.data["answers"]["nip"] == "198501012010011003"
+    turn = fill_form(turn, ctx)
+    assert "19850101 201001 1 003" in only(intake.reask(turn, ctx)).text
+
+
+@pytest.mark.parametrize("typed", ["0812-3456-7890", "12345", "Budi Santoso"])
+def test_what_is_not_a_nip_is_asked_again_with_the_way_out(typed: str) -> None:
+    turn, ctx = at_service("babel", "jaringan-intra", "perbaikan")
+    turn = answer_until(turn, ctx, "nip")
+    result = say(turn, ctx, typed)
+    assert result.data["field"] == "nip" and "nip" not in result.data["answers"]
+    assert "18 angka" in only(result).text and "lewati" in only(result).text
 
 
 # --- stale buttons --------------------------------------------------------------------------

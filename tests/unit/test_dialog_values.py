@@ -18,11 +18,12 @@ from bot.dialogs.values import (
     parse_date,
     parse_datetime,
     read_email,
+    read_nip,
     read_number,
     valid_srikandi,
     validate,
 )
-from bot.labels import format_moment, show_answer, show_phone, zone_name
+from bot.labels import format_moment, show_answer, show_nip, show_phone, zone_name
 from core.catalog.loader import load_catalog
 from core.catalog.schema import FieldSpec, FieldType
 from locales import Translator, translator
@@ -585,3 +586,31 @@ def test_kalbar_marks_the_opd_e_mail_account_official_as_its_standard_says() -> 
     email = catalog.service("email")
     assert email is not None
     assert next(f for f in email.fields if f.code == "alamat_email").official
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("198501012010011003", "198501012010011003"),
+        ("NIP 19850101 201001 1 003", "198501012010011003"),
+        ("nip saya 19850101.201001.1.003 pak", "198501012010011003"),
+        ("NI PPPK 199203152022212001", "199203152022212001"),
+    ],
+)
+def test_a_nip_written_as_people_write_it_is_read(text: str, expected: str) -> None:
+    assert read_nip(text) == expected
+    assert show_nip(expected) == f"{expected[:8]} {expected[8:14]} {expected[14]} {expected[15:]}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "081234567890",  # a phone number
+        "19850101201001100",  # 17 digits
+        "198513012010011003",  # born in month 13
+        "198502302010011003",  # born on 30 February
+        "198501011990011003",  # appointed at five
+    ],
+)
+def test_numbers_that_cannot_be_a_nip_are_refused(text: str) -> None:
+    assert read_nip(text) is None

@@ -250,6 +250,7 @@ def _berita_acara(
         alternatif_solusi=str(answers.get("alternatif_solusi", "")),
         lokasi=str(answers.get("lokasi", "")),
         pemohon_name=str(pemohon) if pemohon else None,
+        pemohon_nip=str(record.fields["nip"]) if record.fields.get("nip") else None,
         petugas_signer=(officer.name, officer.nip),
         batas_waktu=format_moment(record.due_at, desk.calendar.zone, indonesian),
     )

@@ -1,0 +1,260 @@
+"""Answers as people type them, through each channel's real webhook or page API and renderer:
+Telegram (webhook, fake Bot API), WhatsApp (Cloud API webhook, fake Graph API) and the web chat.
+Each behaviour runs on every channel with its typed variants, Indonesian and English. The
+terminal's variants are in test_terminal_chat.py."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.server import create_app
+from bot.web.router import channel as web_channel
+from core.settings import Settings
+from storage.db import Database
+from storage.models import conversations
+from tests.fakes.graph_api import (
+    FakeGraphApi,
+    WhatsAppApp,
+    readable_text,
+    running_whatsapp_app,
+    whatsapp_settings,
+)
+from tests.fakes.telegram_api import (
+    FakeTelegramAPI,
+    TelegramApp,
+    running_telegram_app,
+    telegram_settings,
+)
+
+pytest_plugins = ["tests.fakes.telegram_fixtures"]
+pytestmark = pytest.mark.usefixtures("offline_network")
+
+REQUEST = "internet di kantor kami mati sejak pagi"
+CHANNELS = ["telegram", "whatsapp", "web"]
+
+
+class Chat(Protocol):
+    """One requester on one channel: what they type, and what the bot wrote back."""
+
+    channel: str
+
+    async def say(self, text: str) -> str: ...
+
+    async def tap(self, data: str) -> str: ...
+
+
+@dataclass
+class TelegramChat:
+    app: TelegramApp
+    channel: str = "telegram"
+
+    async def say(self, text: str) -> str:
+        return "\n".join(c.params.get("text", "") for c in await self.app.say(text))
+
+    async def tap(self, data: str) -> str:
+        return "\n".join(c.params.get("text", "") for c in await self.app.tap(data))
+
+
+@dataclass
+class WhatsAppChat:
+    app: WhatsAppApp
+    channel: str = "whatsapp"
+
+    async def say(self, text: str) -> str:
+        return "\n".join(readable_text(m) for m in await self.app.say(text))
+
+    async def tap(self, data: str) -> str:
+        return "\n".join(readable_text(m) for m in await self.app.tap(data))
+
+
+@dataclass
+class WebChat:
+    client: httpx.AsyncClient
+    channel: str = "web"
+
+    async def _post(self, body: dict[str, Any]) -> str:
+        response = await self.client.post(
+            "/web/api/messages",
+            json={"id": str(uuid.uuid4()), **body},
+            headers={"X-Requested-With": "servicedesk"},
+        )
+        assert response.status_code == 200, response.text
+        return "\n".join(m["text"] for m in response.json()["messages"])
+
+    async def say(self, text: str) -> str:
+        return await self._post({"text": text})
+
+    async def tap(self, data: str) -> str:
+        return await self._post({"choice": data})
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraphApi]:
+    with FakeGraphApi() as fake:
+        yield fake
+
+
+@pytest.fixture(params=CHANNELS)
+async def chat(
+    request: pytest.FixtureRequest,
+    fake_telegram: FakeTelegramAPI,
+    graph: FakeGraphApi,
+    sqlite_db: Database,
+    tmp_path: Path,
+) -> AsyncIterator[Chat]:
+    """A requester on each channel in turn, talking to the real app on SQLite."""
+    if request.param == "telegram":
+        settings = telegram_settings(fake_telegram, tmp_path / "data")
+        async with running_telegram_app(fake_telegram, settings, db=sqlite_db) as tg:
+            await tg.say("/start")
+            yield TelegramChat(tg)
+    elif request.param == "whatsapp":
+        async with running_whatsapp_app(
+            graph, whatsapp_settings(graph, tmp_path), db=sqlite_db
+        ) as wa:
+            yield WhatsAppChat(wa)
+    else:
+        settings = Settings(
+            database_url="sqlite+aiosqlite:///unused.db",
+            data_dir=tmp_path / "data",
+            telegram_bot_token="",
+        )
+        app = create_app(settings, db=sqlite_db, channels=[web_channel], jobs=[])
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                await c.get("/")
+                yield WebChat(c)
+
+
+async def state_of(chat: Chat, db: Database) -> tuple[str, dict[str, Any]]:
+    """The requester's conversation as stored: (state, data)."""
+    async with db.transaction() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(conversations).where(conversations.c.channel == chat.channel)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return row["state"], row["data"]
+
+
+async def answer_until(chat: Chat, db: Database, field_code: str) -> None:
+    """From the matched request up to the question `field_code` (babel network repair)."""
+    answers = {
+        "opd": "Dinas Pendidikan",
+        "penanggung_jawab": "Budi Santoso",
+        "nip": "lewati",
+        "kontak": "081234567890",
+        "lokasi": "Gedung A lantai 2",
+    }
+    await chat.say(REQUEST)
+    await chat.tap("svc:jaringan-intra")
+    for _ in range(len(answers) + 1):
+        state, data = await state_of(chat, db)
+        if state == "ask_field" and data["field"] == field_code:
+            return
+        if state == "choose_product":
+            await chat.tap("prd:perbaikan")
+            continue
+        await chat.say(answers[data["field"]])
+    raise AssertionError(f"never asked {field_code}")
+
+
+@pytest.mark.parametrize(
+    "typed", ["iya betul", "ya bener pak", "yoi", "ok gas", "sip lanjut", "yes please", "sure"]
+)
+async def test_a_typed_yes_keeps_the_matched_service(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    confirm = await chat.say(REQUEST)
+    assert "Jaringan Intra" in confirm
+    question = await chat.say(typed)
+    state, data = await state_of(chat, sqlite_db)
+    assert data["service"] == "jaringan-intra"
+    assert state in ("ask_field", "choose_product"), question
+
+
+@pytest.mark.parametrize("typed", ["bukan", "gak, salah", "bukan itu pak", "no, wrong"])
+async def test_a_typed_no_to_the_matched_service_shows_the_menu(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await chat.say(REQUEST)
+    await chat.say(typed)
+    state, data = await state_of(chat, sqlite_db)
+    assert state == "choose_service" and "service" not in data
+
+
+@pytest.mark.parametrize("typed", ["halo min", "selamat pagi", "assalamualaikum", "good morning"])
+async def test_a_greeting_is_greeted_back_with_the_menu(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    reply = await chat.say(typed)
+    assert "Tidak ada layanan" not in reply and "tidak menemukan" not in reply.lower()
+    state, _ = await state_of(chat, sqlite_db)
+    assert state == "choose_service", reply
+
+
+@pytest.mark.parametrize("typed", ["makasih pak", "terima kasih banyak", "thank you"])
+async def test_thanks_get_sama_sama_and_the_question_stays(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await answer_until(chat, sqlite_db, "kontak")
+    reply = await chat.say(typed)
+    assert "Sama-sama" in reply
+    state, data = await state_of(chat, sqlite_db)
+    assert (state, data["field"]) == ("ask_field", "kontak")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["nomor saya 0812-9988-7766 pak", "wa 081299887766", "my number is +62 812 9988 7766"],
+)
+async def test_a_phone_inside_a_sentence_is_taken_in_e164(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await answer_until(chat, sqlite_db, "kontak")
+    await chat.say(typed)
+    _, data = await state_of(chat, sqlite_db)
+    assert data["answers"]["kontak"] == "+6281299887766"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("NIP saya 19850101 201001 1 003", "198501012010011003"),
+        ("198501012010011003", "198501012010011003"),
+        ("bukan ASN, lewati saja", None),
+        ("not applicable", None),
+    ],
+)
+async def test_the_nip_is_read_as_written_or_let_go(
+    chat: Chat, sqlite_db: Database, typed: str, stored: str | None
+) -> None:
+    await answer_until(chat, sqlite_db, "nip")
+    await chat.say(typed)
+    state, data = await state_of(chat, sqlite_db)
+    assert data["answers"]["nip"] == stored
+    assert (state, data["field"]) == ("ask_field", "kontak")
+
+
+async def test_the_description_question_offers_what_the_first_message_said(
+    chat: Chat, sqlite_db: Database
+) -> None:
+    await answer_until(chat, sqlite_db, "uraian")
+    _, data = await state_of(chat, sqlite_db)
+    assert data["said"] == REQUEST
+    reply = await chat.say("ya, itu saja")
+    _state, data = await state_of(chat, sqlite_db)
+    assert data["answers"]["uraian"].startswith(REQUEST), reply
