@@ -3,12 +3,14 @@
     python benchmarks/bench_matcher.py [--queries N] [--seed S]
 
 Accuracy: top-1 with confidence (the bot's own rule: the top match is right and confident, or,
-for "none" texts such as greetings and off-topic requests, not confident) on
-tests/data/match_cases.yaml, the set the matcher was tuned on (per agency, and for its "tune"
-and "heldout" halves), and on tests/data/match_holdout.yaml, written independently and never
-tuned on, when that file exists. The held-out set is reported in aggregate only (per agency and
-overall), never case by case, so that reading the benchmark cannot turn it into a tuning set.
-For both, the share of "none" texts left not confident is printed on its own.
+for "none" texts such as greetings and off-topic requests, not confident) on four sets:
+core/catalog/examples/match_cases.yaml, the set the matcher was tuned on (per agency, and for its
+"tune" and "heldout" halves); core/catalog/examples/match_dev.yaml, written blind from the seeds
+for tuning (the classifier learns from both); and tests/data/match_holdout.yaml and
+match_holdout2.yaml, each written independently and frozen before a change, never tuned on.
+The held-out sets are reported in aggregate only (per agency and overall), never case by case,
+so that reading the benchmark cannot turn them into tuning sets. For each, the share of "none"
+texts left not confident is printed on its own.
 
 Cost: a synthetic catalog of 125 services with 3 products each (500 entries, every one with
 synonyms), built and validated through the catalog schema, queried with synonyms that are
@@ -38,12 +40,12 @@ from core.catalog.loader import load_catalog  # noqa: E402
 from core.catalog.matching import Matcher, MatchResult  # noqa: E402
 from core.catalog.schema import Catalog  # noqa: E402
 
-CASES_FILE = ROOT / "tests" / "data" / "match_cases.yaml"
+CASES_FILE = ROOT / "core" / "catalog" / "examples" / "match_cases.yaml"
 HOLDOUT_FILE = ROOT / "tests" / "data" / "match_holdout.yaml"
 # Written later by another blind writer and frozen before the matcher changed again.
 HOLDOUT2_FILE = ROOT / "tests" / "data" / "match_holdout2.yaml"
 # Written at the same time by a third writer, for tuning: the matcher may learn from it.
-DEV_FILE = ROOT / "tests" / "data" / "match_dev.yaml"
+DEV_FILE = ROOT / "core" / "catalog" / "examples" / "match_dev.yaml"
 SYLLABLES = [c + v for c in "bdklmnrstw" for v in "aeiou"]
 FILLERS = ["tolong", "mohon", "pak", "bu", "di kantor kami", "segera ya", "sejak pagi", "min"]
 REPEATS = 3

@@ -10,7 +10,7 @@ lives in the conversation's JSON, never in process memory.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from bot.callbacks import choice
@@ -55,6 +55,7 @@ from bot.dialogs.words import (
     is_greeting,
     is_thanks,
 )
+from bot.labels import show_answer
 from bot.messages import Inbound, Outbound
 from core.catalog.schema import Catalog, FieldSpec, FieldType, Requirement, Service
 from core.sla.calendar import SlaTimes
@@ -199,7 +200,7 @@ def question_for(turn: Turn, ctx: Context) -> Outbound:
     if state is State.CONFIRM_SERVICE:
         return _confirm_service_question(turn, ctx, t)
     if state is State.CONFIRM_PROFILE and service is not None:
-        return _profile_question(turn, service, t)
+        return _profile_question(turn, service, t, ctx.calendar.zone)
     if state is State.CHOOSE_SERVICE:
         return _menu_question(turn, ctx, t)
     if service is None or state is State.IDLE:
@@ -341,11 +342,17 @@ def _profile_offer(service: Service, data: dict[str, Any], ctx: Context) -> dict
     }
 
 
-def _profile_question(turn: Turn, service: Service, t: Translator) -> Outbound:
+def _profile_question(turn: Turn, service: Service, t: Translator, zone: tzinfo) -> Outbound:
     offer = turn.data.get("profile_offer") or {}
-    labels = {f.code: f.label.get(t.locale) for f in service.fields}
+    specs = {f.code: f for f in service.fields}
     lines = [t("Pakai data Bapak/Ibu sebelumnya?")]
-    lines += [f"{labels.get(code, code)}: {value}" for code, value in offer.items()]
+    # Shown as the summary shows them ("0812-3456-7890", the NIP as on letters).
+    lines += [
+        f"{specs[code].label.get(t.locale)}: {show_answer(specs[code], value, zone, t)}"
+        if code in specs
+        else f"{code}: {value}"
+        for code, value in offer.items()
+    ]
     return Outbound(
         text="\n".join(lines),
         choices=(choice(PROFILE_USE, t("Ya, pakai")), choice(PROFILE_EDIT, t("Ubah"))),

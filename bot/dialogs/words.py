@@ -71,13 +71,18 @@ def _tokens(text: str) -> list[str]:
     return simplify(text).split()
 
 
-def is_yes(text: str) -> bool:
-    """ "iya betul pak", "ok kirim", "yoi", "gas": agreement, nothing else."""
+# "iya pakai itu", "pakai yang lama", "masih sama": keep the remembered details.
+_KEEP_WORDS = frozenset({"pakai", "pake", "data", "sebelumnya", "lama", "sama", "masih", "tetap"})
+
+
+def is_yes(text: str, *, also: frozenset[str] = frozenset()) -> bool:
+    """ "iya betul pak", "ok kirim", "yoi", "gas": agreement, nothing else (`also`: words
+    that agree to this question in particular)."""
     words = _tokens(text)
     return (
         bool(words)
-        and any(w in _YES_WORDS for w in words)
-        and all(w in _YES_WORDS or w in _FILLER for w in words)
+        and any(w in _YES_WORDS or w in also for w in words)
+        and all(w in _YES_WORDS or w in _FILLER or w in also for w in words)
     )
 
 
@@ -142,7 +147,7 @@ def interpret(text: str, choices: Sequence[Choice], *, numbers: bool = True) -> 
         if is_no(text):
             return "menu"
     if PROFILE_USE in offered:  # "Pakai data Bapak/Ibu sebelumnya?" Ya / Ubah
-        if is_yes(text):
+        if is_yes(text, also=_KEEP_WORDS | {"yang"}):
             return PROFILE_USE
         if is_no(text):
             return PROFILE_EDIT

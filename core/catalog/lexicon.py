@@ -370,6 +370,7 @@ COMPLAINT_WORDS: frozenset[str] = _words(
     """
     komplain komplen keluhan keluh mengeluh mengeluhkan kecewa mengecewakan protes
     pengaduan aduan mengadu mengadukan adu ngadu pungli pungutan sogok suap calo keberatan
+    perlakuan merugikan dirugikan
     """
 )
 BEHAVIOUR: frozenset[str] = _words(
@@ -381,7 +382,7 @@ BEHAVIOUR: frozenset[str] = _words(
 NEGATED: frozenset[str] = _words(
     """
     ramah sopan profesional puas ditanggapi ditanggap tanggap direspon direspons digubris
-    dipedulikan ditindaklanjuti dilayani layani
+    dipedulikan ditindaklanjuti dilayani layani kepastian jawaban bertanggung
     """
 )
 NEGATIONS: frozenset[str] = _words("tidak belum kurang tanpa")
@@ -390,7 +391,7 @@ STAFF: frozenset[str] = _words(
     "petugas pegawai staf staff oknum teknisi pelayanan pelayan pelayanannya petugasnya"
 )
 STAFF_BEHAVIOUR: frozenset[str] = _words(
-    "lambat lama telat terlambat lelet buruk jelek marah tidur malas uang"
+    "lambat lama telat terlambat lelet buruk jelek marah tidur malas uang bolak berserakan"
 )
 STAFF_NEGATED: frozenset[str] = _words("datang respon respons tanggapan diproses jelas membantu")
 

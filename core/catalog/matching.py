@@ -41,6 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from core.catalog.classifier import NONE, NaiveBayes, examples_for
 from core.catalog.descriptions import Descriptions
 from core.catalog.lexicon import COMPLAINT_WORDS, REQUEST_MARKERS, REQUEST_OBJECTS
 from core.catalog.normalize import is_content, stem, strip_letter, tokens
@@ -96,6 +97,8 @@ WEAK_INTENT_FACTOR = 0.75  # "baru" alone says "build" less than "pasang" does
 EXTRA_WORD_EVIDENCE = 15.0  # per further query word for a product's own words
 INTENT_MIN_WORDS = 2  # a product is of a kind when at least this many of its words are
 INTENT_SHARE = 0.5  # and they are at least this share of its words of any kind
+SECOND_OPINION = 0.9  # the example-learnt classifier's least posterior to back a service up
+LEARNT_MIN_WORDS = 3  # content words: a shorter text ("server") is ambiguous, not undescribed
 
 
 @dataclass(frozen=True)
@@ -132,13 +135,20 @@ class _Reading:
     focus: str | None = None
     complaint: tuple[str, ...] = ()
     personal: tuple[str, ...] = ()
+    learnt: tuple[str, float] | None = None  # the classifier's class and posterior, if asked
 
 
 class Matcher:
     """Matches free text against one catalog; build once, query many times."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(
+        self, catalog: Catalog, *, examples: Sequence[tuple[str, str]] | None = None
+    ) -> None:
+        """`examples` are (text, class) pairs to learn from (core.catalog.classifier); by
+        default the built-in examples for the catalog's agency, none for another agency."""
         self.catalog = catalog
+        learnt = examples_for(catalog.agency.code) if examples is None else examples
+        self._classifier = NaiveBayes(learnt)
         self._services = [s.code for s in catalog.services]
         self._products = [[p.code for p in s.products] for s in catalog.services]
         self._phrases: list[_Phrase] = []
@@ -321,6 +331,7 @@ class Matcher:
             ),
             personal=reading.personal,
             candidates=tuple(candidates),
+            learnt=reading.learnt,
         )
 
     def _terms(self, service: int, reading: _Reading) -> tuple[Term, ...]:
@@ -373,10 +384,18 @@ class Matcher:
             asked_for = set()  # "permisi, mau tanya": the question is still to come
         confident = self._is_confident(scored, ranked, asked_for)
         personal = personal_cues(all_tokens)
+        learnt = None
         if complaint:
             ranked, confident = self._as_complaint(ranked)
         elif personal:
             confident = False
+        elif (
+            self._classifier
+            and len(words_) >= LEARNT_MIN_WORDS
+            and not (confident and ranked[0].product)
+        ):
+            learnt = self._classifier.classify(text)
+            ranked, confident = self._second_opinion(scored, ranked, confident, learnt)
         return _Reading(
             words_,
             hits,
@@ -389,7 +408,32 @@ class Matcher:
             focus,
             complaint,
             personal,
+            learnt,
         )
+
+    def _second_opinion(
+        self,
+        scored: dict[int, _Scored],
+        ranked: list[Match],
+        confident: bool,
+        learnt: tuple[str, float],
+    ) -> tuple[list[Match], bool]:
+        """The matcher's ranking, made confident (or given its product) where the classifier
+        learnt from example requests is sure of a service the catalog's words also name.
+
+        It only ever agrees with the matcher's own first choice, never matches a text whose
+        words name no service (the catalog has the last word on greetings and off-topic
+        text), and never fires on complaints or personal matters (handled before).
+        """
+        label, posterior = learnt
+        if label == NONE or posterior < SECOND_OPINION or not ranked:
+            return ranked, confident
+        service, _, product = label.partition("/")
+        top = ranked[0]
+        entry = scored.get(self._services.index(top.service))
+        if top.service != service or entry is None or not entry.named:
+            return ranked, confident
+        return [Match(service, top.product or product or None, top.score), *ranked[1:]], True
 
     def _as_complaint(self, ranked: list[Match]) -> tuple[list[Match], bool]:
         """A complaint goes to the complaints service, or is matched to nothing confidently."""

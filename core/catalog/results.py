@@ -74,6 +74,8 @@ class Explanation:
     complaints_service: str | None  # where the catalog takes complaints, if anywhere
     personal: tuple[str, ...]  # the words saying it is about a phone or home, not an office
     candidates: tuple[Candidate, ...]
+    # The example-learnt classifier's class and posterior, when the matcher asked it.
+    learnt: tuple[str, float] | None = None
 
     def lines(self) -> list[str]:
         """The reasons, one fact a line (the verdict itself is `result`)."""
@@ -87,6 +89,9 @@ class Explanation:
             out.append(f"  complaint: {', '.join(self.complaint)} -> {where}")
         if self.personal:
             out.append(f"  personal, not an office: {', '.join(self.personal)}")
+        if self.learnt is not None:
+            label, posterior = self.learnt
+            out.append(f"  examples say: {label.rstrip('/')} ({posterior:.2f})")
         for candidate in self.candidates:
             m = candidate.match
             name = f"{m.service}/{m.product}" if m.product else m.service
@@ -115,6 +120,11 @@ class Explanation:
             "focus": self.focus,
             "complaint": list(self.complaint),
             "personal": list(self.personal),
+            "learnt": (
+                {"class": self.learnt[0].rstrip("/"), "posterior": round(self.learnt[1], 3)}
+                if self.learnt is not None
+                else None
+            ),
             "candidates": [
                 {
                     "service": c.match.service,

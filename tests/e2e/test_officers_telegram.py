@@ -41,6 +41,7 @@ TICKET_REF = re.compile(r"BABEL-\d{4}-\d{5}")
 REPAIR = {
     "opd": "Dinas Pendidikan",
     "penanggung jawab": "Hendra Wijaya",
+    "nip": "19850101 201001 1 003",
     "telepon": "081234567890",
     "lokasi": "Gedung Dinas Pendidikan lantai 2",
     "kebutuhan": "Internet di ruang rapat mati sejak pagi",

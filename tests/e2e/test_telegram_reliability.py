@@ -80,6 +80,7 @@ async def test_the_same_update_delivered_three_times_makes_one_ticket(
             callback_update("svc:jaringan-intra"),
             text_update("Dinas Pendidikan"),
             text_update("Budi Santoso"),
+            text_update("lewati"),  # no NIP
             text_update("081234567890"),
             text_update("Gedung A lantai 2"),
             text_update("Internet mati sejak pagi"),
@@ -372,12 +373,14 @@ def test_a_server_killed_mid_dialog_resumes_at_the_same_step_with_nothing_lost(
     # The reply to the next answer hits a 429, so it is still in the outbox at the kill.
     fake_telegram.rate_limit("sendMessage", chat_id=USER_ID, retry_after=1)
     assert server.post(text_update("Budi Santoso")) == 200
-    assert "telepon" not in fake_telegram.texts_to(USER_ID)[-1]
+    assert "nip" not in fake_telegram.texts_to(USER_ID)[-1].lower()
 
     server.kill()
     server.start()
 
-    fake_telegram.wait_for(lambda f: "telepon" in f.texts_to(USER_ID)[-1].lower(), timeout=60)
+    fake_telegram.wait_for(lambda f: "nip" in f.texts_to(USER_ID)[-1].lower(), timeout=60)
+    assert server.post(text_update("198501012010011003")) == 200
+    assert "telepon" in fake_telegram.texts_to(USER_ID)[-1].lower()
     assert server.post(text_update("081234567890")) == 200
     assert "lokasi" in fake_telegram.texts_to(USER_ID)[-1].lower()
     for update in (

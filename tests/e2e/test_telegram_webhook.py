@@ -56,6 +56,7 @@ async def reach_document_question(tg: TelegramApp, *, chat_id: int = USER_ID) ->
     answers = [
         ("OPD", "Dinas Pendidikan"),
         ("penanggung jawab", "Budi Santoso"),
+        ("nip", "bukan ASN"),
         ("telepon", "081234567890"),
         ("lokasi", "Gedung A lantai 2, ruang rapat"),
         ("kebutuhan", "Internet mati sejak pagi di seluruh ruangan"),

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +23,7 @@ from core.settings import Settings
 from storage.db import Database
 from storage.models import conversations
 from tests.fakes.graph_api import (
+    Clock,
     FakeGraphApi,
     WhatsAppApp,
     readable_text,
@@ -102,6 +105,45 @@ def graph() -> Iterator[FakeGraphApi]:
         yield fake
 
 
+# Friday 4 December 2026, 10.00 WIB: the dates typed below are read from this day.
+NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def open_chat(
+    channel: str,
+    agency: str,
+    fake_telegram: FakeTelegramAPI,
+    graph: FakeGraphApi,
+    db: Database,
+    data_dir: Path,
+) -> AsyncIterator[Chat]:
+    """A requester of `agency` on `channel`, talking to the real app on SQLite."""
+    clock = Clock(NOW)
+    if channel == "telegram":
+        settings = telegram_settings(fake_telegram, data_dir, agency=agency)
+        async with running_telegram_app(fake_telegram, settings, db=db, clock=clock) as tg:
+            await tg.say("/start")
+            yield TelegramChat(tg)
+    elif channel == "whatsapp":
+        settings = whatsapp_settings(graph, data_dir, agency=agency)
+        async with running_whatsapp_app(graph, settings, db=db, clock=clock) as wa:
+            yield WhatsAppChat(wa)
+    else:
+        settings = Settings(
+            database_url="sqlite+aiosqlite:///unused.db",
+            data_dir=data_dir,
+            telegram_bot_token="",
+            agency=agency,
+        )
+        app = create_app(settings, db=db, channels=[web_channel], jobs=[], clock=clock)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                await c.get("/")
+                yield WebChat(c)
+
+
 @pytest.fixture(params=CHANNELS)
 async def chat(
     request: pytest.FixtureRequest,
@@ -110,29 +152,26 @@ async def chat(
     sqlite_db: Database,
     tmp_path: Path,
 ) -> AsyncIterator[Chat]:
-    """A requester on each channel in turn, talking to the real app on SQLite."""
-    if request.param == "telegram":
-        settings = telegram_settings(fake_telegram, tmp_path / "data")
-        async with running_telegram_app(fake_telegram, settings, db=sqlite_db) as tg:
-            await tg.say("/start")
-            yield TelegramChat(tg)
-    elif request.param == "whatsapp":
-        async with running_whatsapp_app(
-            graph, whatsapp_settings(graph, tmp_path), db=sqlite_db
-        ) as wa:
-            yield WhatsAppChat(wa)
-    else:
-        settings = Settings(
-            database_url="sqlite+aiosqlite:///unused.db",
-            data_dir=tmp_path / "data",
-            telegram_bot_token="",
-        )
-        app = create_app(settings, db=sqlite_db, channels=[web_channel], jobs=[])
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                await c.get("/")
-                yield WebChat(c)
+    """A babel requester on each channel in turn."""
+    async with open_chat(
+        request.param, "babel", fake_telegram, graph, sqlite_db, tmp_path / "data"
+    ) as opened:
+        yield opened
+
+
+@pytest.fixture(params=CHANNELS)
+async def kalbar_chat(
+    request: pytest.FixtureRequest,
+    fake_telegram: FakeTelegramAPI,
+    graph: FakeGraphApi,
+    sqlite_db: Database,
+    tmp_path: Path,
+) -> AsyncIterator[Chat]:
+    """A kalbar requester on each channel in turn."""
+    async with open_chat(
+        request.param, "kalbar", fake_telegram, graph, sqlite_db, tmp_path / "data"
+    ) as opened:
+        yield opened
 
 
 async def state_of(chat: Chat, db: Database) -> tuple[str, dict[str, Any]]:
@@ -150,17 +189,25 @@ async def state_of(chat: Chat, db: Database) -> tuple[str, dict[str, Any]]:
     return row["state"], row["data"]
 
 
-async def answer_until(chat: Chat, db: Database, field_code: str) -> None:
+ANSWERS = {
+    "opd": "Dinas Pendidikan",
+    "penanggung_jawab": "Budi Santoso",
+    "nip": "lewati",
+    "kontak": "081234567890",
+    "lokasi": "Gedung A lantai 2",
+    "judul_acara": "Rapat koordinasi SPBE",
+    "waktu_acara": "tgl 15 desember jam 14:30",
+    "jumlah_peserta": "25",
+}
+
+
+async def answer_until(
+    chat: Chat, db: Database, field_code: str, *, request: str = REQUEST, service: str = ""
+) -> None:
     """From the matched request up to the question `field_code` (babel network repair)."""
-    answers = {
-        "opd": "Dinas Pendidikan",
-        "penanggung_jawab": "Budi Santoso",
-        "nip": "lewati",
-        "kontak": "081234567890",
-        "lokasi": "Gedung A lantai 2",
-    }
-    await chat.say(REQUEST)
-    await chat.tap("svc:jaringan-intra")
+    answers = ANSWERS
+    await chat.say(request)
+    await chat.tap(f"svc:{service or 'jaringan-intra'}")
     for _ in range(len(answers) + 1):
         state, data = await state_of(chat, db)
         if state == "ask_field" and data["field"] == field_code:
@@ -258,3 +305,80 @@ async def test_the_description_question_offers_what_the_first_message_said(
     reply = await chat.say("ya, itu saja")
     _state, data = await state_of(chat, sqlite_db)
     assert data["answers"]["uraian"].startswith(REQUEST), reply
+
+
+VICON = "mau pinjam zoom untuk rapat koordinasi"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["tgl 15 desember jam 14:30", "selasa 15/12 pukul 14.30", "15 December 2:30 pm"],
+)
+async def test_an_event_time_is_read_as_people_write_it(
+    kalbar_chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await answer_until(
+        kalbar_chat, sqlite_db, "waktu_acara", request=VICON, service="video-conference"
+    )
+    await kalbar_chat.say(typed)
+    _, data = await state_of(kalbar_chat, sqlite_db)
+    assert data["answers"]["waktu_acara"].startswith("2026-12-15T14:30")
+
+
+@pytest.mark.parametrize("typed", ["40an", "kira2 40 orang", "empat puluh", "about 40 people"])
+async def test_an_approximate_count_is_read_as_a_number(
+    kalbar_chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await answer_until(
+        kalbar_chat, sqlite_db, "jumlah_peserta", request=VICON, service="video-conference"
+    )
+    await kalbar_chat.say(typed)
+    _, data = await state_of(kalbar_chat, sqlite_db)
+    assert data["answers"]["jumlah_peserta"] in (40, "40")
+
+
+async def test_an_official_email_field_refuses_another_domain_and_says_which(
+    kalbar_chat: Chat, sqlite_db: Database
+) -> None:
+    await kalbar_chat.say("mau buat akun email dinas untuk staf baru")
+    await kalbar_chat.tap("svc:email")
+    for _ in range(5):
+        _, data = await state_of(kalbar_chat, sqlite_db)
+        if data.get("field") == "alamat_email":
+            break
+        if data.get("field") == "jenis_permintaan":
+            await kalbar_chat.say("1")
+        else:
+            await kalbar_chat.say(ANSWERS[data["field"]])
+    refused = await kalbar_chat.say("budi.santoso@gmail.com")
+    assert "go.id" in refused
+    await kalbar_chat.say("email saya budi@kalbarprov.go.id pak")
+    _, data = await state_of(kalbar_chat, sqlite_db)
+    assert data["answers"]["alamat_email"] == "budi@kalbarprov.go.id"
+
+
+@pytest.mark.parametrize("typed", ["iya pakai itu", "yes"])
+async def test_a_returning_requester_is_offered_their_details_in_one_step(
+    chat: Chat, sqlite_db: Database, typed: str
+) -> None:
+    await answer_until(chat, sqlite_db, "nip")
+    await chat.say("NIP 19850101 201001 1 003")
+    for answer in ("081234567890", "Gedung A lantai 2", "ya"):
+        await chat.say(answer)
+    await chat.say("seluruh kantor")  # the impact, typed
+    await chat.tap("skip")  # no letter
+    filed = await chat.say("ok kirim")
+    assert "BABEL-" in filed
+
+    offer = await chat.say("jaringan di ruang rapat putus lagi, mohon dicek")
+    if "Jaringan Intra" in offer and "Budi Santoso" not in offer:
+        offer = await chat.say("iya")  # the matched service, confirmed
+    state, _ = await state_of(chat, sqlite_db)
+    if state == "choose_product":
+        offer = await chat.tap("prd:perbaikan")
+    assert "Budi Santoso" in offer and "19850101 201001 1 003" in offer
+    await chat.say(typed)
+    state, data = await state_of(chat, sqlite_db)
+    assert data["answers"]["penanggung_jawab"] == "Budi Santoso"
+    assert data["answers"]["nip"] == "198501012010011003"
+    assert (state, data["field"]) == ("ask_field", "lokasi")

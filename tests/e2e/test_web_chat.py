@@ -140,6 +140,7 @@ async def file_network_request(user: Requester, *, with_letter: bool = True) -> 
     for answer in (
         "Dinas Pendidikan",
         "Budi Santoso",
+        "19850101 201001 1 003",
         "081234567890",
         "Gedung A lantai 2",
         "Internet di ruang rapat mati sejak pagi",

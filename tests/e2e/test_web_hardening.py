@@ -33,6 +33,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REPAIR = (
     "Dinas Pendidikan",
     "Budi Santoso",
+    "lewati",  # no NIP
     "081234567890",
     "Gedung A lantai 2",
     "Internet di ruang rapat mati sejak pagi",

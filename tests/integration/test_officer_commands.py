@@ -840,7 +840,7 @@ async def test_a_returning_requester_is_offered_their_details_in_one_step(
 
     offered = said(await again.tap("prd:perbaikan"))
     assert "Pakai data Bapak/Ibu sebelumnya?" in offered
-    for answer in ("Dinas Pendidikan", "Hendra Wijaya", "+6281234567890"):
+    for answer in ("Dinas Pendidikan", "Hendra Wijaya", "0812-3456-7890", "19850101 201001 1 003"):
         assert answer in offered
     used = await again.say("iya pakai")
     state = await conversation(sqlite_db, "chat-warga")

@@ -14,12 +14,15 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli.match import app as match_app
+from core.catalog.classifier import examples_for
 from core.catalog.loader import load_catalog
 from core.catalog.matching import Matcher, MatchResult, complaint_cues, matcher_for
 from core.catalog.normalize import STOPWORDS, tokens
 from core.catalog.schema import Catalog
 
-CASES_FILE = Path(__file__).resolve().parents[1] / "data" / "match_cases.yaml"
+CASES_FILE = (
+    Path(__file__).resolve().parents[2] / "core" / "catalog" / "examples" / "match_cases.yaml"
+)
 AGENCIES = ("babel", "kalbar", "purbalingga")
 GREETINGS = [
     "halo",
@@ -593,3 +596,57 @@ def test_stdin_mode_answers_each_line_in_order() -> None:
 def test_an_unknown_agency_is_an_error() -> None:
     result = runner.invoke(match_app, ["--agency", "atlantis", "wifi"])
     assert result.exit_code == 2
+
+
+# --- the second opinion learnt from example requests ---------------------------------------
+
+HOSTING_AND_EMAIL = {
+    "hosting": {"synonyms": ["hosting", "server website"]},
+    "email": {"synonyms": ["email", "surel", "akun email"]},
+}
+EXAMPLES = [
+    ("kapasitas website sudah penuh tidak bisa upload berita", "hosting/"),
+    ("ruang penyimpanan website habis mohon ditambah", "hosting/"),
+    ("upload berita ke website gagal karena penuh", "hosting/"),
+    ("lupa kata sandi surel dinas", "email/"),
+    ("kotak masuk surel penuh", "email/"),
+    ("halo selamat pagi", "none"),
+]
+FULL_WEBSITE = "kapasitas website kami sudah penuh, berita tidak bisa diupload lagi"
+
+
+def test_a_need_described_as_the_examples_describe_it_is_matched_confidently() -> None:
+    catalog = make_catalog(HOSTING_AND_EMAIL)
+    without = Matcher(catalog, examples=()).match(FULL_WEBSITE)
+    learnt = Matcher(catalog, examples=EXAMPLES)
+    assert without.best is not None and without.best.service == "hosting"
+    assert not without.confident
+    result = learnt.match(FULL_WEBSITE)
+    assert result.confident and result.best is not None and result.best.service == "hosting"
+    assert learnt.explain(FULL_WEBSITE).learnt == ("hosting/", pytest.approx(1.0, abs=0.05))
+
+
+def test_examples_never_match_a_text_no_catalog_word_names() -> None:
+    # Even an example set that wrongly files "jadwal posyandu" under hosting cannot make it one.
+    wrong = [*EXAMPLES, ("jadwal posyandu bulan ini", "hosting/")] * 3
+    result = Matcher(make_catalog(HOSTING_AND_EMAIL), examples=wrong).match("jadwal posyandu")
+    assert not result.confident
+
+
+def test_examples_never_overrule_the_matchers_own_first_choice() -> None:
+    wrong = [("akun email dinas baru", "hosting/")] * 5 + EXAMPLES
+    catalog = make_catalog(HOSTING_AND_EMAIL)
+    result = Matcher(catalog, examples=wrong).match("akun email dinas baru")
+    assert result.confident and result.best is not None and result.best.service == "email"
+
+
+@pytest.mark.parametrize("agency", AGENCIES)
+def test_every_shipped_agency_has_examples_of_every_service_and_of_nothing(agency: str) -> None:
+    learnt = {label.partition("/")[0] for _, label in examples_for(agency)}
+    assert learnt == {s.code for s in load_catalog(agency).services} | {"none"}
+
+
+def test_explain_says_what_the_examples_say() -> None:
+    explained = Matcher(make_catalog(HOSTING_AND_EMAIL), examples=EXAMPLES).explain(FULL_WEBSITE)
+    assert any(line.startswith("  examples say: hosting (") for line in explained.lines())
+    assert explained.to_json_dict()["learnt"]["class"] == "hosting"
