@@ -3,7 +3,8 @@
 Buttons in messages already sent keep working, so every string shape here is frozen:
 `of:ACTION:REF[:TARGET]` (officer actions), `of:ba:ACTION[:FIELD]` (the Berita Acara form),
 `lk:REF` / `lk:batal` (answering /lengkapi), `kl:REF:CLASS` (classifying a complaint) and
-`PREFIX:ACTION` for a form's own buttons (`pg:send`, `wi:svc:hosting`). Packing checks
+`PREFIX:ACTION` for a form's own buttons (`pg:send`, `wi:svc:hosting`, the survey's
+`skm:go:REF`, `skm:a:u3:4`). Packing checks
 Telegram's 64-byte limit on callback data, so an over-long button fails where it is built.
 """
 
@@ -18,6 +19,7 @@ MAX_BYTES = 64
 OFFICER = "of"
 COMPLETION = "lk"
 CLASSIFY = "kl"
+SURVEY = "skm"
 _BERITA_ACARA = "ba"
 _LEAVE = "batal"
 
@@ -171,3 +173,8 @@ class FormTap:
         """The record of a form button ("" action when there is none)."""
         prefix, _, action = data.partition(":")
         return cls(prefix, action)
+
+
+def survey_tap(action: str) -> str:
+    """A satisfaction-survey button's data (`skm:ACTION`)."""
+    return FormTap(SURVEY, action).pack()

@@ -12,7 +12,7 @@ import logging
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +33,7 @@ from bot.dialogs.state import (
 from bot.handlers.base import Request
 from bot.handlers.commands import route
 from bot.messages import Inbound, Outbound
+from bot.notify import WHATSAPP, deferred_survey_invitation
 from bot.office import Desk
 from bot.replies import record_and_reply
 from core.catalog.loader import load_catalog
@@ -41,7 +42,7 @@ from core.catalog.schema import Catalog
 from core.clock import utcnow
 from core.settings import Settings
 from core.sla.calendar import WorkingCalendar, calendar_for
-from locales import Translator, normalize
+from locales import Translator, normalize, translator
 from storage import repositories as repo
 from storage.attachments import (
     AttachmentRejected,
@@ -223,6 +224,14 @@ class DialogEngine:
             requester_id=requester_id,
         )
         step = await route(request)
+        if msg.channel == WHATSAPP and step.state is State.IDLE:
+            # The requester wrote, so WhatsApp's window is open again: a survey invitation that
+            # waited for it goes out now, with its buttons.
+            invitation = await deferred_survey_invitation(
+                conn, requester_id=request.requester_id, at=desk.now, t=translator(step.locale)
+            )
+            if invitation is not None:
+                step = replace(step, replies=[*step.replies, invitation])
         return step, request.requester_id
 
     async def _store_upload(

@@ -13,13 +13,13 @@ words, with which buttons, and when.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import outbox_keys
-from bot.callbacks import CompletionTap, OfficerAction, OfficerTap
+from bot.callbacks import CompletionTap, OfficerAction, OfficerTap, choice, survey_tap
 from bot.labels import format_moment, service_label, status_words, step_label
 from bot.messages import Choice, Outbound, OutboundDocument
 from bot.office import Desk
@@ -34,6 +34,9 @@ from storage import repositories as repo
 OFFLINE_CHANNELS = frozenset({"loket"})
 # Words an officer-facing message from a translator (it is worded in the officer's language).
 MessageFor = Callable[[Translator], Outbound]
+WHATSAPP = "whatsapp"
+# Meta's customer-service window is 24 hours; an hour's margin leaves time to tap.
+WINDOW_FOR_INVITATIONS = timedelta(hours=23)
 _REQUESTER_NOTICES = frozenset(
     {NoticeKind.STATUS, NoticeKind.REJECTED, NoticeKind.FINISHED, NoticeKind.COMPLETION_REQUESTED}
 )
@@ -71,6 +74,12 @@ async def queue_notices(
             if queued is not None:
                 ids.append(queued)
                 desk.queued.append(queued)
+            if notice.kind is NoticeKind.FINISHED and ticket.status is TicketStatus.SELESAI:
+                invited = await invite_to_survey(
+                    conn, desk=desk, ticket=ticket, t=translator(locale)
+                )
+                if invited is not None:
+                    ids.append(invited)
             continue
         for officer_id in await recipients(conn, desk=desk, notice=notice):
             tag = outbox_keys.officer_tag(officer_id)
@@ -90,6 +99,67 @@ async def queue_notices(
             if queued is not None:
                 ids.append(queued)
     return ids
+
+
+async def invite_to_survey(
+    conn: AsyncConnection, *, desk: Desk, ticket: repo.TicketRecord, t: Translator
+) -> int | None:
+    """Invite a finished ticket's requester to the satisfaction survey, once per ticket; the
+    new outbox id, or None when they were invited before (bot.handlers.survey answers it).
+
+    On WhatsApp outside the 24-hour window only a template could be sent, and a template
+    carries no buttons: the invitation then waits for the requester's next message
+    (`deferred_survey_invitation`)."""
+    closed = ticket.channel == WHATSAPP and not await _in_window(conn, ticket, desk.now)
+    invited = await repo.invite_survey(
+        conn,
+        ticket_id=ticket.id,
+        requester_id=ticket.requester_id,
+        agency=ticket.agency,
+        service=ticket.service,
+        at=desk.now,
+        deferred=closed,
+    )
+    if not invited or closed:
+        return None
+    queued = await repo.enqueue(
+        conn,
+        key=outbox_keys.survey_invitation(ticket.id),
+        channel=ticket.channel,
+        recipient=ticket.chat_id,
+        payload=survey_invitation(ticket.ref, t).to_payload(),
+        at=desk.now,
+    )
+    if queued is not None:
+        desk.queued.append(queued)
+    return queued
+
+
+async def deferred_survey_invitation(
+    conn: AsyncConnection, *, requester_id: int, at: datetime, t: Translator
+) -> Outbound | None:
+    """The invitation that waited for this WhatsApp requester to write again, or None."""
+    ref = await repo.take_deferred_survey(conn, requester_id=requester_id, at=at)
+    return survey_invitation(ref, t) if ref is not None else None
+
+
+async def _in_window(conn: AsyncConnection, ticket: repo.TicketRecord, now: datetime) -> bool:
+    last = await repo.get_last_inbound_at(conn, channel=ticket.channel, external_id=ticket.chat_id)
+    return last is not None and now - last < WINDOW_FOR_INVITATIONS
+
+
+def survey_invitation(ref: str, t: Translator) -> Outbound:
+    """The invitation to the survey about ticket `ref`: only a tap on "Isi survei" opens it."""
+    return Outbound(
+        t(
+            "Bagaimana pelayanan kami untuk tiket {ref}? Mohon kesediaan Bapak/Ibu mengisi "
+            "survei kepuasan: 9 pertanyaan singkat, cukup sentuh jawabannya (sekitar 1 menit)."
+        ).format(ref=ref),
+        (
+            choice(survey_tap(f"go:{ref}"), t("Isi survei")),
+            choice(survey_tap(f"no:{ref}"), t("Lain kali")),
+        ),
+    )
 
 
 async def recipients(conn: AsyncConnection, *, desk: Desk, notice: Notice) -> list[int]:

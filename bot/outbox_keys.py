@@ -9,7 +9,10 @@ stored, so their shapes never change:
 - `n:{ticket id}:ev{event id}:{rq | o{officer id}}`: a notification of one ticket event to the
   requester or to one officer;
 - `digest:{day}:o{officer id}`: a coordinator's daily digest;
-- `failed:{outbox id}:o{officer id}`: a coordinator told about failed deliveries.
+- `failed:{outbox id}:o{officer id}`: a coordinator told about failed deliveries;
+- `monthly:{first day}:{last day}:o{officer id}:{part}`: a coordinator's period report (text,
+  chart, workbook);
+- `skm:{ticket id}`: the requester's invitation to the satisfaction survey about a ticket.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from enum import StrEnum
 
 REQUESTER = "rq"
 DIGEST_PREFIX = "digest:"
+MONTHLY_PREFIX = "monthly:"
 FAILURE_PREFIX = "failed:"
 _REPLY_PREFIX = "reply:"
 _NOTICE_PREFIX = "n:"
+_SURVEY_PREFIX = "skm:"
 
 
 class KeyKind(StrEnum):
@@ -63,6 +68,16 @@ def notice(ticket_id: int, event_id: int, recipient: str) -> str:
     return f"{_NOTICE_PREFIX}{ticket_id}:ev{event_id}:{recipient}"
 
 
+def survey_invitation(ticket_id: int) -> str:
+    """The requester's one invitation to the survey about a ticket."""
+    return f"{_SURVEY_PREFIX}{ticket_id}"
+
+
+def monthly_report(period: str, officer_id: int, part: int) -> str:
+    """Part `part` of a coordinator's report of a period ("2026-11-01:2026-11-30")."""
+    return f"{MONTHLY_PREFIX}{period}:{officer_tag(officer_id)}:{part}"
+
+
 def digest(day: str, officer_id: int) -> str:
     """A coordinator's digest of one day (ISO date)."""
     return f"{DIGEST_PREFIX}{day}:{officer_tag(officer_id)}"
@@ -87,7 +102,9 @@ def read(key: str) -> KeyInfo:
         ticket_id = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
         kind = KeyKind.REQUESTER_NOTICE if key.endswith(":" + REQUESTER) else KeyKind.OFFICER_NOTICE
         return KeyInfo(kind, ticket_id)
-    if key.startswith(DIGEST_PREFIX):
+    if key.startswith(_SURVEY_PREFIX) and key[len(_SURVEY_PREFIX) :].isdigit():
+        return KeyInfo(KeyKind.REQUESTER_NOTICE, int(key[len(_SURVEY_PREFIX) :]))
+    if key.startswith((DIGEST_PREFIX, MONTHLY_PREFIX)):
         return KeyInfo(KeyKind.DIGEST)
     if key.startswith(FAILURE_PREFIX):
         return KeyInfo(KeyKind.FAILURE_REPORT)

@@ -1,5 +1,6 @@
 """The coordinators' SLA figures: one count of open, late, due-today, waiting and recently
-finished tickets, worded for the daily digest (bot.sweeps) and for /laporan (bot.handlers)."""
+finished tickets, worded for the daily digest (bot.sweeps) and for /laporan (bot.handlers); and
+a period's report (`core.figures`), read once here for chat, the files and the CLI."""
 
 from __future__ import annotations
 
@@ -7,15 +8,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.labels import format_day, format_moment, service_label
 from bot.office import Desk
+from core.catalog.schema import Catalog
+from core.figures import PeriodFigures, period_bounds, period_figures
+from core.sla.calendar import WorkingCalendar
 from core.tickets import TicketStatus
 from locales import Translator
 from storage import sweeps as store
+from storage.reports import officer_names, period_tickets
 
 _DAYS_BACK = 60  # longer than any run of holidays
+PNG = "image/png"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -135,3 +144,90 @@ def render_sla_report(report: SlaReport, desk: Desk, t: Translator) -> str:
         moment=format_moment(report.at, desk.calendar.zone, t)
     )
     return title + "\n\n" + render_report(report, desk, t, per_service=True)
+
+
+# --- a period's report (/laporan PERIODE, `servicedesk report`, the monthly report) -----------
+
+
+async def period_report(
+    conn: AsyncConnection,
+    *,
+    catalog: Catalog,
+    calendar: WorkingCalendar,
+    first: date,
+    last: date,
+    now: datetime,
+) -> PeriodFigures:
+    """Read the period's tickets and officers and count them (`core.figures`): the one source
+    of every period figure in chat, files and the API."""
+    start, end = period_bounds(calendar, first, last)
+    tickets = await period_tickets(conn, agency=catalog.agency.code, start=start, end=end)
+    ids = {t.officer_id for t in tickets if t.officer_id is not None}
+    return period_figures(
+        tickets,
+        catalog=catalog,
+        calendar=calendar,
+        first=first,
+        last=last,
+        now=now,
+        officers=await officer_names(conn, ids=ids),
+    )
+
+
+def render_period(figures: PeriodFigures, desk: Desk, t: Translator) -> str:
+    """The period's figures in a few lines for chat (the files carry every table)."""
+    total = figures.total
+    done = total.completion
+    lines = [
+        t("Laporan layanan {first} s.d. {last}").format(
+            first=_day(figures.first, t), last=_day(figures.last, t)
+        ),
+        "",
+        t("Tiket masuk: {count}").format(count=total.received),
+        t("Selesai: {count} (tepat waktu {on_time}, terlambat {late})").format(
+            count=done.completed, on_time=done.on_time, late=done.late
+        ),
+    ]
+    if done.completed:
+        share = 100 * done.on_time / done.completed
+        lines.append(t("Kepatuhan standar waktu: {share}%").format(share=_decimal(share, t)))
+    if done.median is not None and done.p90 is not None:
+        lines.append(
+            t("Waktu penyelesaian (jam kerja, tanpa jeda): median {median}, P90 {p90}").format(
+                median=_decimal(done.median.total_seconds() / 3600, t),
+                p90=_decimal(done.p90.total_seconds() / 3600, t),
+            )
+        )
+    lines.append(t("Ditolak: {count}").format(count=total.rejected))
+    backlog = total.backlog
+    lines.append(
+        t("Masih terbuka: {count} (umur hari kerja 0-1: {a}, 2-3: {b}, 4-5: {c}, >5: {d})").format(
+            count=backlog.total,
+            a=backlog.days_0_1,
+            b=backlog.days_2_3,
+            c=backlog.days_4_5,
+            d=backlog.over_5,
+        )
+    )
+    for available in figures.availability:
+        if available.availability is None:
+            continue
+        label = service_label(desk.catalog, available.service, None, t)
+        line = t("Ketersediaan {service} {month}: {share}%").format(
+            service=label,
+            month=format_date(available.month, "MMMM y", locale=t.locale),
+            share=_decimal(100 * available.availability, t),
+        )
+        if available.guarantee is not None:
+            line += " " + t("(janji {share}%)").format(share=_decimal(available.guarantee, t))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _decimal(value: float, t: Translator) -> str:
+    return format_decimal(round(value, 1), format="0.#", locale=t.locale)
+
+
+def _day(day: date, t: Translator) -> str:
+    """A period's bound: "1 November 2026" (no weekday, unlike a due moment)."""
+    return format_date(day, "d MMMM y", locale=t.locale)

@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import metrics, sweeps
+from bot import api, metrics, sweeps
 from bot.deps import Channel, Runtime, RuntimeDep
 from bot.engine import DialogEngine
 from bot.pipeline import Pipeline
@@ -81,6 +81,18 @@ async def digest_job(runtime: Runtime) -> None:
     await sweeps.send_daily_digest(runtime.db, engine.desk(engine.clock()))
 
 
+async def monthly_job(runtime: Runtime) -> None:
+    """Last month's report to the coordinators on the month's first working day."""
+    engine = runtime.engine
+    await sweeps.send_monthly_report(runtime.db, engine.desk(engine.clock()))
+
+
+async def retention_job(runtime: Runtime) -> None:
+    """Closed tickets past the agency's retention lose their personal data (UU PDP)."""
+    engine = runtime.engine
+    await sweeps.sweep_retention(runtime.db, engine.desk(engine.clock()))
+
+
 async def failure_job(runtime: Runtime) -> None:
     """Coordinators told about messages the outbox gave up on."""
     engine = runtime.engine
@@ -102,6 +114,8 @@ def default_jobs() -> list[Job]:
         # At start too: a server stopped across a deadline sends the breach once it is back.
         Job("alerts", alert_job, seconds=sweeps.ALERT_SWEEP_SECONDS, at_start=True),
         Job("digest", digest_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
+        Job("monthly-report", monthly_job, seconds=sweeps.DIGEST_CHECK_SECONDS, at_start=True),
+        Job("retention", retention_job, seconds=sweeps.RETENTION_SWEEP_SECONDS, at_start=True),
         Job("delivery-failures", failure_job, seconds=sweeps.FAILURE_REPORT_SECONDS),
         Job("abandoned-uploads", upload_job, seconds=sweeps.UPLOAD_SWEEP_SECONDS, at_start=True),
     ]
@@ -163,6 +177,8 @@ def create_app(
     )
     app.state.runtime = None
     app.include_router(metrics.router)
+    app.include_router(api.router)  # /api/v1 and its OpenAPI document
+    app.include_router(api.docs_router)  # /api/docs
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     for channel in channel_list:
         if channel.router is not None:

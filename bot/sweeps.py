@@ -30,26 +30,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import assert_never
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import notify, outbox_keys
 from bot.desk import UnknownService, log_and_notify, workflow_ticket
-from bot.messages import Outbound
+from bot.handlers.periods import previous_month
+from bot.ikm_report import IkmFigures, ikm_figures, render_ikm
+from bot.messages import Outbound, OutboundDocument
 from bot.office import Desk
 from bot.outbox_keys import KeyKind
-from bot.reports import render_digest, sla_report
+from bot.report_files import render_png, render_xlsx
+from bot.reports import PNG, XLSX, period_report, render_digest, render_period, sla_report
+from core.figures import PeriodFigures
 from core.officers import COORDINATOR
 from core.workflow import Transition
 from core.workflow_alerts import alerts_due, next_alert_at
-from locales import Translator
+from locales import SUPPORTED, Translator, translator
 from storage import repositories as repo
 from storage import sweeps as store
 from storage.attachments import AttachmentStore
 from storage.db import Database
+from storage.repositories import privacy
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +166,118 @@ async def send_daily_digest(db: Database, desk: Desk) -> int:
             )
             queued += outbox_id is not None
     return queued
+
+
+# --- the monthly report -----------------------------------------------------------------------
+
+
+async def send_monthly_report(db: Database, desk: Desk) -> int:
+    """On the month's first working day, once the office opens, queue last month's report to
+    every coordinator (for the monthly evaluation meeting): the figures, the chart and the
+    workbook; in January also the past year's, with its satisfaction index. Messages queued."""
+    now = desk.now
+    calendar = desk.calendar
+    if not calendar.is_open(now):
+        return 0
+    today = calendar.local(now).date()
+    earlier = [today.replace(day=d) for d in range(1, today.day)]
+    if any(calendar.is_working_day(day) for day in earlier):
+        return 0  # not the month's first working day
+    periods = [(*previous_month(today), False)]
+    if today.month == 1:  # and the year's, with its satisfaction index
+        periods.append((date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), True))
+    queued = 0
+    async with db.transaction() as conn:
+        if not await store.claim_run(
+            conn, job=f"monthly:{desk.agency}", period=today.strftime("%Y-%m"), at=now
+        ):
+            return 0
+        coordinators = await repo.officers_with_role(conn, agency=desk.agency, role=COORDINATOR)
+        if not coordinators:
+            return 0
+        for first, last, with_ikm in periods:
+            figures = await period_report(
+                conn, catalog=desk.catalog, calendar=calendar, first=first, last=last, now=now
+            )
+            scored = (
+                await ikm_figures(
+                    conn, agency=desk.agency, calendar=calendar, first=first, last=last
+                )
+                if with_ikm
+                else None
+            )
+            parts = await _report_parts(figures, scored, desk)
+            tag = f"{first.isoformat()}:{last.isoformat()}"
+            for officer in coordinators:
+                for index in range(3):
+                    outbox_id = await notify.queue_for_officer(
+                        conn,
+                        desk=desk,
+                        officer_id=officer.id,
+                        message_for=_part(parts, index),
+                        key=outbox_keys.monthly_report(tag, officer.id, index),
+                        urgent=False,
+                    )
+                    queued += outbox_id is not None
+    return queued
+
+
+def _part(
+    parts: Callable[[Translator], tuple[Outbound, Outbound, Outbound]], index: int
+) -> Callable[[Translator], Outbound]:
+    return lambda t: parts(t)[index]
+
+
+async def _report_parts(
+    figures: PeriodFigures, scored: IkmFigures | None, desk: Desk
+) -> Callable[[Translator], tuple[Outbound, Outbound, Outbound]]:
+    """The report's three messages in a reader's language (drawn once per language)."""
+    drawn: dict[str, tuple[Outbound, Outbound, Outbound]] = {}
+    for locale in SUPPORTED:
+        t = translator(locale)
+        chart, workbook = await asyncio.gather(
+            asyncio.to_thread(render_png, figures, desk.catalog, lang=locale),
+            asyncio.to_thread(render_xlsx, figures, desk.catalog, lang=locale),
+        )
+        text = render_period(figures, desk, t)
+        if scored is not None:
+            text += "\n\n" + render_ikm(scored, desk.catalog, t)
+        name = f"laporan-{desk.agency}-{figures.first.isoformat()}-{figures.last.isoformat()}"
+        drawn[locale] = (
+            Outbound(text),
+            Outbound(t("Grafik laporan"), document=OutboundDocument(f"{name}.png", PNG, chart)),
+            Outbound(
+                t("Rincian laporan (Excel)"),
+                document=OutboundDocument(f"{name}.xlsx", XLSX, workbook),
+            ),
+        )
+    return lambda t: drawn.get(t.locale, drawn["id"])
+
+
+# --- retention (UU PDP) ----------------------------------------------------------------------
+
+RETENTION_SWEEP_SECONDS = 3600.0
+RETENTION_BATCH = 100
+
+
+async def sweep_retention(db: Database, desk: Desk, *, max_batches: int = 50) -> int:
+    """Anonymise the personal data of tickets closed longer ago than the agency's retention;
+    their figures stay, so reports do not change. Returns the tickets anonymised."""
+    cutoff = desk.now - timedelta(days=desk.catalog.agency.retention_days)
+    done = 0
+    for _ in range(max_batches):
+        async with db.transaction() as conn:
+            ids = await privacy.tickets_past_retention(
+                conn, agency=desk.agency, closed_before=cutoff, limit=RETENTION_BATCH
+            )
+            done += await privacy.anonymise_tickets(
+                conn, ticket_ids=ids, remove_file=desk.store.remove
+            )
+        if len(ids) < RETENTION_BATCH:
+            break
+    if done:
+        log.info("retention: %d tickets anonymised", done)
+    return done
 
 
 # --- failed deliveries ----------------------------------------------------------------------

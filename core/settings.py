@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     web_rate_limit_per_session: str = "30/minute"
     web_rate_limit_per_ip: str = "1200/minute"
     web_upload_rate_limit_per_ip: str = "20/minute"
+    api_rate_per_minute: int = 120
 
     # --- Telegram ---
     telegram_bot_token: str = ""

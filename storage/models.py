@@ -110,6 +110,9 @@ class Ticket(Base):
         # The coordinators' SLA report reads the open tickets and those closed yesterday.
         Index("ix_tickets_agency_status", "agency", "status"),
         Index("ix_tickets_agency_next_alert_at", "agency", "next_alert_at"),
+        # The API pages an agency's tickets in (updated_at, id) order; reports read by creation.
+        Index("ix_tickets_agency_updated_at_id", "agency", "updated_at", "id"),
+        Index("ix_tickets_agency_created_at", "agency", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -289,6 +292,41 @@ class ScheduledRun(Base):
     done_at: Mapped[datetime]
 
 
+class SurveyResponse(Base):
+    """One requester's satisfaction survey (SKM, PermenPANRB 14/2017) about one ticket.
+
+    The row is the invitation, made once when the ticket is finished; each element's answer
+    (1-4, NULL: skipped or not yet answered) is written as the requester taps it, so nothing is
+    recorded without the requester's own tap and an abandoned survey keeps what was given.
+    """
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # invited, started, answered, cancelled
+    invited_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)  # the last answer's time
+    u1: Mapped[int | None] = mapped_column(SmallInteger)
+    u2: Mapped[int | None] = mapped_column(SmallInteger)
+    u3: Mapped[int | None] = mapped_column(SmallInteger)
+    u4: Mapped[int | None] = mapped_column(SmallInteger)
+    u5: Mapped[int | None] = mapped_column(SmallInteger)
+    u6: Mapped[int | None] = mapped_column(SmallInteger)
+    u7: Mapped[int | None] = mapped_column(SmallInteger)
+    u8: Mapped[int | None] = mapped_column(SmallInteger)
+    u9: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The regulation's optional respondent profile, as the codes of the choices offered.
+    usia: Mapped[str | None] = mapped_column(String(20))
+    jenis_kelamin: Mapped[str | None] = mapped_column(String(20))
+    pendidikan: Mapped[str | None] = mapped_column(String(20))
+    pekerjaan: Mapped[str | None] = mapped_column(String(20))
+
+
 class AppSecret(Base):
     """A secret the app generated once and every replica shares (e.g. the web cookie key)."""
 
@@ -297,6 +335,46 @@ class AppSecret(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A token of the read-only REST API (bot.api): one agency's data, some scopes."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))  # who uses it, e.g. "dasbor-kantor"
+    scopes: Mapped[str] = mapped_column(String(200))  # comma list, e.g. "tickets:read"
+    # sha256 of the token: a leaked database holds no usable token (core.api_tokens).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]  # updated at most once a minute
+
+
+class AccessLogEntry(Base):
+    """Who read what personal data, through which channel (append-only: no update, no delete).
+
+    `ticket_id` has no foreign key on purpose: the record of a read must outlive the ticket.
+    `detail` is short and never holds personal data itself.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_actor_kind_actor_id", "actor_kind", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    agency: Mapped[str] = mapped_column(String(40))
+    actor_kind: Mapped[str] = mapped_column(String(20))  # "officer" or "token"
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))  # api, telegram, whatsapp, web, cli
+    action: Mapped[str] = mapped_column(String(60))  # e.g. "ticket.view", "tickets.list"
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    ticket_ref: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 metadata = Base.metadata
@@ -317,3 +395,6 @@ ticket_alerts: Table = TicketAlert.__table__  # type: ignore[assignment]
 officer_invites: Table = OfficerInvite.__table__  # type: ignore[assignment]
 scheduled_runs: Table = ScheduledRun.__table__  # type: ignore[assignment]
 app_secrets: Table = AppSecret.__table__  # type: ignore[assignment]
+survey_responses: Table = SurveyResponse.__table__  # type: ignore[assignment]
+api_tokens: Table = ApiToken.__table__  # type: ignore[assignment]
+access_log: Table = AccessLogEntry.__table__  # type: ignore[assignment]

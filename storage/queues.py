@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, case, func, or_, select
+from sqlalchemy import RowMapping, Text, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -91,6 +91,29 @@ async def officer_names(conn: AsyncConnection, *, ids: Collection[int]) -> dict[
         return {}
     stmt = select(officers.c.id, officers.c.name).where(officers.c.id.in_(wanted))
     return {int(officer_id): str(name) for officer_id, name in await conn.execute(stmt)}
+
+
+async def search_tickets(
+    conn: AsyncConnection, *, agency: str, words: Collection[str], limit: int
+) -> list[TicketRecord]:
+    """The agency's tickets whose reference or answers (requester's name, instansi, location,
+    the request's words) contain every one of `words`, case-insensitively; newest first."""
+    haystack = func.lower(tickets.c.ref + " " + cast(tickets.c.fields, Text))
+    conditions = [
+        haystack.like("%" + _escaped(word.lower()) + "%", escape="\\") for word in words if word
+    ]
+    query = (
+        select(tickets)
+        .where(tickets.c.agency == agency, *conditions)
+        .order_by(tickets.c.created_at.desc(), tickets.c.id.desc())
+        .limit(limit)
+    )
+    return [_ticket(row) for row in (await conn.execute(query)).mappings()]
+
+
+def _escaped(word: str) -> str:
+    """A word for LIKE, its wildcards taken literally."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _ticket(values: RowMapping | Mapping[str, Any]) -> TicketRecord:

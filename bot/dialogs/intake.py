@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.callbacks import choice
 from bot.dialogs.confirmation import filed_replies as filed_replies
+from bot.dialogs.privacy import privacy_notice
 from bot.dialogs.questions import (
     SAID_QUESTION,
     document_question,
@@ -236,9 +237,14 @@ def wants_upload(turn: Turn) -> bool:
 def _greeting(turn: Turn, ctx: Context) -> str:
     t = _t(turn)
     agency = ctx.catalog.agency
-    return t(
+    welcome = t(
         "Selamat datang di layanan {agency}. Kami siap membantu permohonan layanan TIK Bapak/Ibu."
     ).format(agency=agency.short_name)
+    if not ctx.first_contact:
+        return welcome
+    # The first message on each channel carries the privacy notice (UU PDP): before anything
+    # personal is asked.
+    return welcome + "\n\n" + privacy_notice(agency, t)
 
 
 def _menu_question(turn: Turn, ctx: Context, t: Translator) -> Outbound:

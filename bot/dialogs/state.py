@@ -37,12 +37,13 @@ class State(StrEnum):
     ANSWER_COMPLETION = "answer_completion"  # a requester answering /lengkapi (data["ref"])
     COMPLAINT = "complaint"  # a requester filing a complaint (/pengaduan)
     WALKIN = "walkin"  # an officer filing a walk-in requester's request (/datang)
+    SURVEY = "survey"  # a requester answering the satisfaction survey (data["stage"])
 
 
 # States whose messages a handler's form takes (bot.handlers.commands.route); the intake dialog
 # never sees them.
 HANDLER_STATES = frozenset(
-    {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN}
+    {State.OFFICER_FORM, State.ANSWER_COMPLETION, State.COMPLAINT, State.WALKIN, State.SURVEY}
 )
 
 

@@ -102,10 +102,34 @@ def is_never_mind(text: str) -> bool:
     return " ".join(words) in _NEVER_MIND
 
 
+# What follows thanks without asking anything ("terima kasih sudah diperbaiki, sangat membantu").
+_ACKNOWLEDGING = frozenset(
+    {
+        *("halo", "hai", "selamat", "pagi", "siang", "sore", "malam", "atas", "sudah", "udah"),
+        *("diperbaiki", "dibantu", "bantuannya", "bantuan", "pelayanannya", "responnya"),
+        *("cepat", "sangat", "membantu", "sekarang", "lancar", "normal", "kembali", "lagi"),
+        *("berfungsi", "bisa", "ya", "nya", "semua", "for", "your", "help", "fixed", "now"),
+        *("works", "working", "very", "much", "so", "ok", "oke", "sip", "mantap", "baik"),
+    }
+)
+
+
 def is_thanks(text: str) -> bool:
-    """ "makasih pak", "terima kasih banyak", "thanks": thanks, nothing to act on."""
+    """ "makasih pak", "terima kasih banyak", "thanks", "terima kasih sudah diperbaiki":
+    thanks, nothing to act on."""
     words = [w for w in _tokens(text) if w not in _FILLER]
-    return " ".join(words) in _THANKS
+    joined = " ".join(words)
+    if joined in _THANKS:
+        return True
+    for phrase in sorted(_THANKS, key=len, reverse=True):
+        if (
+            joined.startswith(phrase + " ")
+            or joined.endswith(" " + phrase)
+            or (f" {phrase} " in f" {joined} ")
+        ):
+            rest = f" {joined} ".replace(f" {phrase} ", " ", 1).split()
+            return all(w in _ACKNOWLEDGING or w in _THANKS for w in rest)
+    return False
 
 
 _WORDS = {

@@ -24,7 +24,17 @@ from typing import TypeVar
 from bot.callbacks import COMPLETION, OFFICER, prefix_of
 from bot.dialogs import intake
 from bot.dialogs.state import HANDLER_STATES, Context, State, Step, Turn
-from bot.handlers import complaints, completion, coordinator, linking, officer, requester, walkin
+from bot.handlers import (
+    complaints,
+    completion,
+    coordinator,
+    linking,
+    officer,
+    privacy,
+    requester,
+    survey,
+    walkin,
+)
 from bot.handlers.base import Handler, Request, keep_turn, parse_command
 from bot.handlers.requester import DialogCommand, RequesterTickets, TicketLookup
 from bot.messages import Outbound
@@ -143,6 +153,15 @@ async def show_help(req: Request) -> Step:
     return officer.say(req, officer_help(req, found.roles))
 
 
+async def _status(req: Request) -> Step | None:
+    """/status REF from an officer of the agency: the ticket's whole story (as /tiket), when
+    they may see it; otherwise, and without REF, the requester's own tickets."""
+    own = RequesterTickets(req.conn, req.requester_id)
+    if req.argument and await req.officer() is not None and await own.find(req.argument) is None:
+        return await officer.show_ticket(req)
+    return await requester.status(req.turn, req.ctx, req.argument, own)
+
+
 # --- the table --------------------------------------------------------------------------------
 
 COMMANDS: tuple[Command, ...] = (
@@ -172,6 +191,7 @@ COMMANDS: tuple[Command, ...] = (
         ),
         menu=lambda t: t("Cek status tiket"),
         aliases=("cek",),
+        handler=lambda req: _status(req),
         dialog=requester.status,
         before_forms=False,
     ),
@@ -209,6 +229,22 @@ COMMANDS: tuple[Command, ...] = (
         handler=linking.link,
     ),
     Command(
+        "privasi",
+        Audience.REQUESTER,
+        usage=lambda t: t("/privasi — pemberitahuan perlindungan data pribadi"),
+        menu=lambda t: t("Perlindungan data pribadi"),
+        aliases=("privacy",),
+        handler=privacy.notice,
+    ),
+    Command(
+        "dataku",
+        Audience.REQUESTER,
+        usage=lambda t: t("/dataku — lihat semua data Bapak/Ibu yang kami simpan"),
+        menu=lambda t: t("Data saya"),
+        aliases=("mydata",),
+        handler=privacy.my_data,
+    ),
+    Command(
         "bahasa",
         Audience.REQUESTER,
         usage=lambda t: t("/bahasa — ganti bahasa (Indonesia/English)"),
@@ -242,6 +278,14 @@ COMMANDS: tuple[Command, ...] = (
         usage=officer.usage("tiket"),
         menu=lambda t: t("Rincian tiket"),
         handler=officer.show_ticket,
+    ),
+    Command(
+        "cari",
+        Audience.OFFICER,
+        usage=officer.usage("cari"),
+        menu=lambda t: t("Cari tiket"),
+        aliases=("search",),
+        handler=officer.search_tickets,
     ),
     Command(
         "ambil",
@@ -316,6 +360,13 @@ COMMANDS: tuple[Command, ...] = (
         aliases=("report",),
         handler=coordinator.report,
     ),
+    Command(
+        "audit",
+        Audience.COORDINATOR,
+        usage=lambda t: t("/audit NOMOR — siapa saja yang melihat data pribadi tiket"),
+        menu=lambda t: t("Catatan akses data tiket"),
+        handler=coordinator.audit,
+    ),
 )
 
 BY_NAME: Mapping[str, Command] = _unique(
@@ -329,6 +380,7 @@ CHOICES: Mapping[str, Handler] = _unique(
         (complaints.PREFIX, complaints.on_choice),
         (complaints.CLASS_PREFIX, complaints.classify_choice),
         (walkin.PREFIX, walkin.on_choice),
+        (survey.PREFIX, survey.on_choice),
     ],
     "button prefix",
 )
@@ -339,6 +391,7 @@ STATES: Mapping[State, Handler] = _unique(
         (State.ANSWER_COMPLETION, completion.answer),
         (State.COMPLAINT, complaints.on_message),
         (State.WALKIN, walkin.on_message),
+        (State.SURVEY, survey.on_message),
     ],
     "form state",
 )

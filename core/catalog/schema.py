@@ -250,6 +250,10 @@ class Service(_Strict):
     # hari yang sama sudah overload maka akan dilakukan dihari kerja berikutnya"): once a day is
     # full, a new request starts on the next working day with room. None: no limit.
     daily_capacity: int | None = Field(default=None, ge=1)
+    # The guaranteed share of office hours the service is up, in percent ("Ketersediaan yang
+    # Dijamin 90 %"): the period report compares each month's measured availability with it.
+    # None: the standard promises none.
+    availability: float | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -313,6 +317,11 @@ class Agency(_Strict):
     roles: list[Role]
     complaint_classes: list[ComplaintClass] = Field(default_factory=list)
     notes: list[LText] = Field(default_factory=list)  # facts requesters should know
+    # The office's privacy notice (UU PDP 27/2022) when it has its own wording; {retention} and
+    # {contact} are filled in. Without it requesters get bot.dialogs.privacy's default.
+    privacy: LText | None = None
+    # Days after a ticket closes before its personal data is anonymised (figures are kept).
+    retention_days: int = Field(default=730, ge=30, le=3650)
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ from storage.models import (
     conversations,
     requester_links,
     requesters,
+    survey_responses,
     tickets,
 )
 from storage.repositories._rows import insert_for
@@ -109,7 +110,7 @@ async def merge_requester(conn: AsyncConnection, *, source: int, into: int) -> N
         **await load_profile(conn, requester_id=source),
         **await load_profile(conn, requester_id=into),
     }
-    for table in (channel_identities, tickets, conversations):
+    for table in (channel_identities, tickets, conversations, survey_responses):
         await conn.execute(
             update(table).where(table.c.requester_id == source).values(requester_id=into)
         )

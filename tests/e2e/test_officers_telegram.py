@@ -300,7 +300,13 @@ async def test_a_babel_network_repair_goes_through_every_sop_step_by_telegram_to
     assert heard[2].startswith("Terima kasih. Jawaban Bapak/Ibu")
     assert heard[3].startswith(f"Permohonan {ref} (")
     assert "telah selesai dikerjakan. Terlampir Berita Acara" in heard[3]
-    assert len(heard) == 4
+    # Then, once, the invitation to the satisfaction survey, with its two buttons.
+    assert heard[4].startswith(f"Bagaimana pelayanan kami untuk tiket {ref}?")
+    assert fake.messages_to(REQUESTER)[-1].buttons() == [
+        ("Isi survei", f"skm:go:{ref}"),
+        ("Lain kali", f"skm:no:{ref}"),
+    ]
+    assert len(heard) == 5
 
     # Each officer was told exactly what was theirs to do, once.
     service = "Layanan Jaringan Intra Pemerintah Daerah"

@@ -207,7 +207,9 @@ async def test_a_kalbar_hosting_request_goes_through_its_procedure_on_whatsapp(
 
     # The requester receives the Berita Acara as a WhatsApp document (uploaded, then sent).
     heard = graph.sent_to(CONTACT)[heard_before:]
-    assert [m["type"] for m in heard] == ["text", "document"]
+    # ... and then, once, the invitation to the satisfaction survey as two reply buttons.
+    assert [m["type"] for m in heard] == ["text", "document", "interactive"]
+    assert choice_ids(heard[2]) == [f"skm:go:{ref}", f"skm:no:{ref}"]
     assert readable_text(heard[0]) == f"Tiket {ref}: Sedang diproses."
     document = heard[1]["document"]
     assert document["filename"] == f"Berita-Acara-{ref}.pdf"

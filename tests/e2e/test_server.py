@@ -103,6 +103,8 @@ async def test_the_scheduler_runs_the_outbox_sweep_and_any_added_job(tmp_path: P
             "outbox",
             "alerts",
             "digest",
+            "monthly-report",
+            "retention",
             "delivery-failures",
             "abandoned-uploads",
             "probe",

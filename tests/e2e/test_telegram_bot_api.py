@@ -36,6 +36,8 @@ COMMANDS = [
     "kelengkapan",
     "pengaduan",
     "tautkan",
+    "privasi",
+    "dataku",
     "bahasa",
     "bantuan",
 ]

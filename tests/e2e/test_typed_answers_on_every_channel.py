@@ -15,14 +15,18 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.notify import invite_to_survey
 from bot.server import create_app
 from bot.web.router import channel as web_channel
 from core.settings import Settings
+from locales import translator
+from storage import repositories as repo
 from storage.db import Database
-from storage.models import conversations
+from storage.models import conversations, tickets
 from tests.fakes.graph_api import (
+    CONTACT,
     Clock,
     FakeGraphApi,
     WhatsAppApp,
@@ -31,6 +35,7 @@ from tests.fakes.graph_api import (
     whatsapp_settings,
 )
 from tests.fakes.telegram_api import (
+    USER_ID,
     FakeTelegramAPI,
     TelegramApp,
     running_telegram_app,
@@ -81,7 +86,9 @@ class WhatsAppChat:
 @dataclass
 class WebChat:
     client: httpx.AsyncClient
+    runtime: Any
     channel: str = "web"
+    last_choices: list[str] | None = None
 
     async def _post(self, body: dict[str, Any]) -> str:
         response = await self.client.post(
@@ -90,7 +97,10 @@ class WebChat:
             headers={"X-Requested-With": "servicedesk"},
         )
         assert response.status_code == 200, response.text
-        return "\n".join(m["text"] for m in response.json()["messages"])
+        messages = response.json()["messages"]
+        if messages:
+            self.last_choices = [c["label"] for c in messages[-1]["choices"]]
+        return "\n".join(m["text"] for m in messages)
 
     async def say(self, text: str) -> str:
         return await self._post({"text": text})
@@ -141,7 +151,7 @@ async def open_chat(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
                 await c.get("/")
-                yield WebChat(c)
+                yield WebChat(c, app.state.runtime)
 
 
 @pytest.fixture(params=CHANNELS)
@@ -382,3 +392,73 @@ async def test_a_returning_requester_is_offered_their_details_in_one_step(
     assert data["answers"]["penanggung_jawab"] == "Budi Santoso"
     assert data["answers"]["nip"] == "198501012010011003"
     assert (state, data["field"]) == ("ask_field", "lokasi")
+
+
+# --- the satisfaction survey on each channel ------------------------------------------------
+
+
+def _runtime(chat: Chat) -> Any:
+    if isinstance(chat, TelegramChat | WhatsAppChat):
+        return chat.app.runtime
+    assert isinstance(chat, WebChat)
+    return chat.runtime
+
+
+async def _last_choices(chat: Chat, reply: str) -> list[str]:
+    """The labels of the last message's buttons (or list rows) as the channel rendered them."""
+    if isinstance(chat, TelegramChat):
+        return [label for label, _ in chat.app.fake.messages_to(USER_ID)[-1].buttons()]
+    if isinstance(chat, WhatsAppChat):
+        sent = chat.app.graph.sent_to(CONTACT)[-1]
+        assert sent["type"] == "interactive"
+        interactive = sent["interactive"]
+        if interactive["type"] == "list":
+            rows = interactive["action"]["sections"][0]["rows"]
+            return [r.get("description", r["title"]) for r in rows]
+        return [b["reply"]["title"] for b in interactive["action"]["buttons"]]
+    assert isinstance(chat, WebChat) and chat.last_choices is not None
+    return chat.last_choices
+
+
+async def test_the_survey_is_answered_by_taps_and_typed_scores_on_every_channel(
+    chat: Chat, sqlite_db: Database
+) -> None:
+    await answer_until(chat, sqlite_db, "uraian")
+    for answer in ("ya", "seluruh kantor", "lewati", "ok kirim"):
+        await chat.say(answer)
+    async with sqlite_db.transaction() as conn:
+        (ticket,) = await repo.list_tickets_for_requester(
+            conn, requester_id=(await _requester_id(conn, chat)), limit=5
+        )
+        await conn.execute(
+            update(tickets).where(tickets.c.id == ticket.id).values(status="selesai")
+        )
+        desk = _runtime(chat).engine.desk(NOW)
+        assert await invite_to_survey(conn, desk=desk, ticket=ticket, t=translator("id"))
+    await _runtime(chat).pipeline.sweep()  # the invitation goes out (replies queue behind it)
+
+    first = await chat.tap(f"skm:go:{ticket.ref}")
+    assert "Pertanyaan 1 dari 9" in first
+    # Five answers do not fit WhatsApp's three reply buttons: a list message carries them.
+    assert await _last_choices(chat, first) == [
+        "Tidak sesuai",
+        "Kurang sesuai",
+        "Sesuai",
+        "Sangat sesuai",
+        "Lewati",
+    ]
+    second = await chat.say("4")
+    assert "Pertanyaan 2 dari 9" in second
+    await chat.tap("skm:a:u2:3")
+    async with sqlite_db.transaction() as conn:
+        survey = await repo.get_survey(conn, ticket_id=ticket.id)
+    assert survey is not None and survey.answers[:3] == (4, 3, None)
+
+
+async def _requester_id(conn: Any, chat: Chat) -> int:
+    row = (
+        (await conn.execute(select(conversations).where(conversations.c.channel == chat.channel)))
+        .mappings()
+        .one()
+    )
+    return int(row["requester_id"])

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.messages import Choice, Outbound
+from bot.notify import invite_to_survey
+from locales import translator
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import attachments, inbox, outbox, tickets
@@ -504,3 +506,28 @@ async def test_a_typed_phone_inside_a_sentence_over_whatsapp_is_taken(
     await wa.say("nomor saya 0812-9988-7766 pak")
     _, data = await conversation_state(wa)
     assert data["answers"]["kontak"] == "+6281299887766"
+
+
+async def test_a_survey_invitation_waits_for_the_window_and_comes_with_its_buttons(
+    wa: WhatsAppApp, graph: FakeGraphApi, clock: Clock
+) -> None:
+    await tap_shown(wa, await walk_to_summary(wa, graph), "sum:send")
+    clock.now += timedelta(days=3)  # finished long after the requester last wrote
+    async with wa.runtime.db.transaction() as conn:
+        (ticket,) = (await conn.execute(select(tickets))).mappings().all()
+        record = await repo.get_ticket(conn, ref=ticket["ref"])
+        assert record is not None
+        desk = wa.runtime.engine.desk(clock.now)
+        queued = await invite_to_survey(conn, desk=desk, ticket=record, t=translator("id"))
+        survey = await repo.get_survey(conn, ticket_id=record.id)
+    # A template would carry no buttons: nothing is sent while the window is closed.
+    assert queued is None and survey is not None and survey.status == "deferred"
+
+    sent = await wa.say("halo, terima kasih sudah diperbaiki")
+    found = [m for m in sent if ticket["ref"] in readable_text(m)]
+    assert found, [readable_text(m) for m in sent]
+    invitation = found[0]
+    assert invitation["type"] == "interactive"
+    assert f"skm:go:{ticket['ref']}" in choice_ids(invitation)
+    again = await wa.say("halo")
+    assert not any(ticket["ref"] in readable_text(m) for m in again)  # invited once

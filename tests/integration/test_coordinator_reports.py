@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.delivery import PermanentFailure, deliver_pending
 from bot.messages import Outbound
-from bot.sweeps import report_failures, send_daily_digest
+from bot.sweeps import report_failures, send_daily_digest, send_monthly_report
 from core.workflow import (
     BERITA_ACARA_FIELDS,
     Transition,
@@ -30,7 +30,8 @@ from core.workflow import (
 from core.workflow import request_completion as ask_requester
 from storage import repositories as repo
 from storage.db import Database
-from tests.support.dialog import Chat, add_officer, conversation
+from storage.models import outbox
+from tests.support.dialog import Chat, add_officer, conversation, rows
 from tests.support.sweeps import Office, act, babel_office, file_request, messages, wib
 
 TUESDAY = wib(2026, 11, 24, 8, 0)
@@ -272,3 +273,91 @@ async def test_a_failure_report_that_itself_fails_is_counted_not_reported_again(
     await send_daily_digest(db, office.desk(TUESDAY))
     (digest,) = await messages(db, containing="Ringkasan harian")
     assert "Pesan gagal terkirim sejak Senin, 23 November 2026: 2" in digest["text"]
+
+
+async def test_a_period_report_in_chat_gives_figures_a_chart_and_the_workbook(
+    db: Database, tmp_path: Path
+) -> None:
+    office = await babel_office(db, tmp_path)
+    await digest_scenario(office)
+    office.engine.clock = lambda: TUESDAY
+
+    result = await Chat(office.engine, "koor").say("/laporan 2026-11")
+
+    summary, chart, workbook = result.replies
+    text = summary.text
+    assert text.splitlines()[0] == "Laporan layanan 1 November 2026 s.d. 24 November 2026"
+    assert "Tiket masuk: 8" in text  # every request of the scenario was filed in November
+    assert "Selesai: 3 (tepat waktu 1, terlambat 2)" in text
+    assert "Ditolak: 1" in text
+    assert "Masih terbuka: 4" in text
+    assert chart.document is not None and chart.document.data.startswith(b"\x89PNG\r\n")
+    assert chart.document.filename == "laporan-babel-2026-11-01-2026-11-24.png"
+    assert workbook.document is not None and workbook.document.data.startswith(b"PK")
+    assert workbook.document.filename.endswith(".xlsx")
+
+
+async def test_an_unknown_period_gets_examples_and_the_conversation_stays(
+    db: Database, tmp_path: Path
+) -> None:
+    office = await babel_office(db, tmp_path)
+    office.engine.clock = lambda: TUESDAY
+    (reply,) = (await Chat(office.engine, "koor").say("/laporan kemarin dulu")).replies
+    assert reply.text.startswith("Periode tidak dikenali. Contoh: /laporan bulan")
+    assert (await conversation(db, "chat-koor"))["state"] == "idle"
+
+
+async def test_the_period_report_is_refused_to_anyone_not_a_coordinator(
+    db: Database, tmp_path: Path
+) -> None:
+    office = await babel_office(db, tmp_path)
+    for user in ("sari", "pemohon"):
+        (reply,) = (await Chat(office.engine, user).say("/laporan bulan")).replies
+        assert reply.text == "Mohon maaf, laporan SLA hanya tersedia untuk koordinator layanan."
+        assert reply.document is None
+
+
+async def test_last_months_report_reaches_coordinators_on_the_months_first_working_day(
+    db: Database, tmp_path: Path
+) -> None:
+    office = await babel_office(db, tmp_path)
+    await digest_scenario(office)
+    checks = [
+        wib(2026, 12, 1, 7, 55),  # Tuesday 1 December, before opening
+        wib(2026, 12, 1, 8, 0),
+        wib(2026, 12, 1, 9, 0),  # sent already
+        wib(2026, 12, 2, 8, 0),  # not the month's first working day
+    ]
+
+    queued = [await send_monthly_report(db, office.desk(at)) for at in checks]
+
+    assert queued == [0, 3, 0, 0]  # the figures, the chart and the workbook
+    (text,) = await messages(db, containing="Laporan layanan")
+    assert text["recipient"] == "koor"
+    assert text["text"].startswith("Laporan layanan 1 November 2026 s.d. 30 November 2026")
+    assert "Tiket masuk: 8" in text["text"] and "IKM" not in text["text"]
+    documents = [
+        r["payload"]["document"]["filename"]
+        for r in await rows(db, outbox)
+        if "document" in r["payload"]
+    ]
+    assert sorted(documents) == [
+        "laporan-babel-2026-11-01-2026-11-30.png",
+        "laporan-babel-2026-11-01-2026-11-30.xlsx",
+    ]
+
+
+async def test_januarys_first_working_day_also_brings_the_years_report_with_the_index(
+    db: Database, tmp_path: Path
+) -> None:
+    office = await babel_office(db, tmp_path)
+    # 1 January 2027 is New Year's Day and the 2nd and 3rd a weekend: Monday the 4th it is.
+    assert await send_monthly_report(db, office.desk(wib(2027, 1, 1, 8, 0))) == 0
+    assert await send_monthly_report(db, office.desk(wib(2027, 1, 4, 8, 0))) == 6
+    texts = [m["text"] for m in await messages(db, containing="Laporan layanan")]
+    assert sorted(t.splitlines()[0] for t in texts) == [
+        "Laporan layanan 1 Desember 2026 s.d. 31 Desember 2026",
+        "Laporan layanan 1 Januari 2026 s.d. 31 Desember 2026",
+    ]
+    yearly = next(t for t in texts if "1 Januari 2026" in t)
+    assert "Indeks Kepuasan Masyarakat (IKM)" in yearly

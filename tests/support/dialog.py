@@ -67,7 +67,9 @@ class Chat:
             state = await conversation(self.engine.db, f"chat-{self.user}")
             if state["state"] == "confirm":
                 return result
-            if state["state"] == "ask_field":
+            if state["state"] == "confirm_profile":  # a returning requester's details
+                result = await self.tap("prof:use")
+            elif state["state"] == "ask_field":
                 field = next(f for f in spec_service.fields if f.code == state["data"]["field"])
                 if field.type is FieldType.CHOICE:
                     result = await self.tap(f"fld:{field.choices[0].code}")

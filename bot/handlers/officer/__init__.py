@@ -17,6 +17,7 @@ from bot.handlers.officer.dispose import dispose_command
 from bot.handlers.officer.queue import show_queue as _show_queue
 from bot.handlers.officer.registration import register
 from bot.handlers.officer.remarks import note_command, reject_command, request_completion_command
+from bot.handlers.officer.search import search_command
 from bot.handlers.officer.take_assign import assign_command
 from bot.handlers.officer.take_assign import take_ticket as _take_ticket
 from bot.handlers.officer.taps import on_form
@@ -26,6 +27,7 @@ from bot.handlers.officer.usage import usage
 
 show_queue = for_officers(_show_queue)
 show_ticket = for_officers(with_ref(_show_ticket))
+search_tickets = for_officers(search_command)
 take_ticket = for_officers(with_ref(_take_ticket))
 dispose_ticket = for_officers(dispose_command)
 assign_ticket = for_officers(assign_command)
@@ -47,6 +49,7 @@ __all__ = [
     "request_completion",
     "role_names",
     "say",
+    "search_tickets",
     "show_queue",
     "show_ticket",
     "take_ticket",

@@ -55,6 +55,24 @@ class Found:
     ticket: WorkflowTicket
 
 
+async def record_view(
+    req: Request, officer: repo.OfficerRecord, action: str, *records: repo.TicketRecord
+) -> None:
+    """Log that this officer saw these tickets' personal data (the append-only access log that
+    `servicedesk audit` and /audit read; UU PDP)."""
+    await repo.log_access(
+        req.conn,
+        at=req.desk.now,
+        agency=req.desk.agency,
+        actor_kind="officer",
+        actor_id=officer.id,
+        actor_name=officer.name,
+        channel=req.msg.channel,
+        action=action,
+        tickets=[(r.id, r.ref) for r in records],
+    )
+
+
 def is_coordinator(officer: repo.OfficerRecord) -> bool:
     """Coordinators may act on any ticket of the agency."""
     return COORDINATOR in officer.roles

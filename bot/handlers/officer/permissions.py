@@ -4,8 +4,9 @@
   officer of this agency (anyone else gets a polite refusal, before any ticket is looked up).
 - Acting on a ticket (/ambil, /disposisi, /lengkapi, /tolak, /selesai) needs the role of its
   current step, and the ticket unheld or held by this officer; coordinators may act on any.
-- /tiket and /catatan need any role of the ticket's procedure (or coordinator); /tugaskan the
-  step's role, its superior role, or coordinator."""
+- /tiket, /status REF and /catatan need any role of the ticket's procedure, or to hold or have
+  held the ticket (or coordinator); /tugaskan the step's role, its superior role, or
+  coordinator."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def may_assign(officer: repo.OfficerRecord, ticket: WorkflowTicket) -> bool:
 
 
 async def require_view(req: Request, officer: repo.OfficerRecord, found: Found) -> None:
-    if not may_view(officer, found.ticket):
+    if not may_view(officer, found.ticket) and not await _held(req, officer, found):
         t = req.t
         raise Refusal(
             t(
@@ -66,6 +67,18 @@ async def require_view(req: Request, officer: repo.OfficerRecord, found: Found) 
                 "bila Bapak/Ibu memerlukannya."
             ).format(ref=found.record.ref)
         )
+
+
+async def _held(req: Request, officer: repo.OfficerRecord, found: Found) -> bool:
+    """Whether the officer holds the ticket or acted on it before (a step they no longer have
+    the role for, or a disposition made to them by name)."""
+    if found.ticket.officer == officer.id:
+        return True
+    return any(
+        event.actor_id == officer.id or event.data.get("officer") == officer.id
+        for event in await repo.list_events(req.conn, ticket_id=found.record.id)
+        if event.actor_kind == "officer" or event.data.get("officer") is not None
+    )
 
 
 async def require_act(req: Request, officer: repo.OfficerRecord, found: Found) -> None:

@@ -4,7 +4,10 @@ can do with it next."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import assert_never
+
+from babel.numbers import format_decimal
 
 from bot.callbacks import (
     OfficerAction,
@@ -21,6 +24,7 @@ from bot.handlers.officer.common import (
     find_ticket,
     is_late,
     moment,
+    record_view,
     role_words,
     roster,
     say,
@@ -40,7 +44,7 @@ from bot.labels import (
 from bot.messages import Choice, Outbound, OutboundDocument
 from core.catalog.schema import Service
 from core.kinds import EventKind
-from core.workflow import plan_is_compressed
+from core.workflow import plan_is_compressed, plan_steps
 from storage import queues
 from storage import repositories as repo
 
@@ -51,6 +55,7 @@ async def show_ticket(req: Request, officer: repo.OfficerRecord, ref: str) -> St
     """A ticket's details, history and what this officer can do with it."""
     found = await find_ticket(req, ref, usage=usages(req.t)["tiket"], lock=False)
     await require_view(req, officer, found)
+    await record_view(req, officer, "ticket.view", found.record)
     text = await _details(req, found)
     files = await queues.ticket_attachments(req.conn, ticket_id=found.record.id)
     buttons = await ticket_buttons(req, officer, found)
@@ -76,6 +81,7 @@ async def send_attachment(
     chosen = next((f for f in files if f.id == wanted), None)
     if chosen is None:
         raise Refusal(t("Lampiran tersebut tidak ada pada tiket {ref}.").format(ref=ref))
+    await record_view(req, officer, "attachment.download", found.record)
     try:
         data = await asyncio.to_thread(req.desk.store.read, chosen.path)
     except OSError:
@@ -114,8 +120,92 @@ async def _details(req: Request, found: Found) -> str:
         lines.append(t("Ditutup: {when}").format(when=moment(req, record.closed_at)))
     else:
         lines += await _whereabouts(req, found)
-    lines += await _history(req, record)
+    events = await repo.list_events(req.conn, ticket_id=record.id)
+    lines += _steps(req, found, events)
+    lines += _pauses(req, events)
+    lines += await _history(req, record, events)
     return "\n".join(lines)
+
+
+def _steps(req: Request, found: Found, events: list[repo.EventRecord]) -> list[str]:
+    """Each SOP step reached: when it started, its due, when it ended, against the plan of a
+    ticket whose every step takes exactly its time."""
+    t, desk, record = req.t, req.desk, found.record
+    service = desk.service(record.service)
+    if service is None:
+        return []
+    planned = {
+        p.code: p.due_at
+        for p in plan_steps(service, record.product, desk.calendar, record.start_at)
+    }
+    # step code → [start, due, end], in the order the ticket reached them
+    reached: dict[str, list[datetime | None]] = {}
+    current: str | None = None
+    for event in events:
+        data = event.data
+        if event.kind == EventKind.OPENED:
+            current = str(data.get("step") or "")
+            reached[current] = [record.start_at, _when(data.get("step_due_at")), None]
+        elif event.kind == EventKind.DISPOSED and data.get("to_step") != data.get("from_step"):
+            if current in reached:
+                reached[current][2] = event.at
+            current = str(data.get("to_step") or "")
+            reached[current] = [event.at, _when(data.get("step_due_at")), None]
+        elif event.kind == EventKind.REQUESTER_COMPLETED and current in reached:
+            reached[current][1] = _when(data.get("step_due_at")) or reached[current][1]
+        elif event.kind in (EventKind.FINISHED, EventKind.REJECTED) and current in reached:
+            reached[current][2] = event.at
+    if not reached:
+        return []
+    lines = ["", t("Tahapan (mulai · batas · selesai):")]
+    for number, (code, (start, due, end)) in enumerate(reached.items(), 1):
+        line = t("{n}. {step}: mulai {start} · batas {due} · {end}").format(
+            n=number,
+            step=step_words(req, record, code),
+            start=short_moment(req, start) if start else "-",
+            due=short_moment(req, due) if due else "-",
+            end=short_moment(req, end) if end else t("belum selesai"),
+        )
+        if end is not None and due is not None:
+            line += " — " + (t("tepat waktu") if end <= due else t("terlambat"))
+        plan = planned.get(code)
+        if plan is not None and due is not None and abs((plan - due).total_seconds()) >= 60:
+            line += " " + t("(rencana awal: {when})").format(when=short_moment(req, plan))
+        lines.append(line)
+    return lines
+
+
+def _pauses(req: Request, events: list[repo.EventRecord]) -> list[str]:
+    """When the clock stopped for the requester, and for how long in office time."""
+    t = req.t
+    lines: list[str] = []
+    started: datetime | None = None
+    for event in events:
+        if event.kind == EventKind.COMPLETION_REQUESTED:
+            started = event.at
+        elif event.kind == EventKind.REQUESTER_COMPLETED and started is not None:
+            spent = timedelta(seconds=int(event.data.get("paused_seconds") or 0))
+            lines.append(
+                t("• {start} s.d. {end}: {hours} jam kerja").format(
+                    start=short_moment(req, started),
+                    end=short_moment(req, event.at),
+                    hours=format_decimal(round(spent.total_seconds() / 3600, 1), locale=t.locale),
+                )
+            )
+            started = None
+    if started is not None:
+        lines.append(
+            t("• sejak {start}: masih menunggu pemohon").format(start=short_moment(req, started))
+        )
+    return ["", t("Jeda menunggu pemohon:"), *lines] if lines else []
+
+
+def _when(value: object) -> datetime | None:
+    """An event's ISO time, or None."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _answers(req: Request, service: Service, record: repo.TicketRecord) -> list[str]:
@@ -187,14 +277,12 @@ async def _whereabouts(req: Request, found: Found) -> list[str]:
     return lines
 
 
-async def _history(req: Request, record: repo.TicketRecord) -> list[str]:
+async def _history(
+    req: Request, record: repo.TicketRecord, all_events: list[repo.EventRecord]
+) -> list[str]:
     """The last events in plain words, oldest first."""
     t = req.t
-    events = [
-        e
-        for e in await repo.list_events(req.conn, ticket_id=record.id)
-        if e.kind != EventKind.OPENED
-    ]
+    events = [e for e in all_events if e.kind != EventKind.OPENED]
     names = await queues.officer_names(
         req.conn,
         ids=[e.actor_id for e in events if e.actor_id is not None]

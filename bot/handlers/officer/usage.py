@@ -13,6 +13,7 @@ def usages(t: Translator) -> dict[str, str]:
     return {
         "antrian": t("/antrian — antrean tiket Bapak/Ibu, yang paling mendesak di atas"),
         "tiket": t("/tiket NOMOR — rincian, persyaratan, lampiran dan riwayat tiket"),
+        "cari": t("/cari KATA — cari tiket menurut nama, instansi, lokasi atau isi permohonan"),
         "ambil": t("/ambil NOMOR — ambil tiket yang belum dipegang"),
         "disposisi": t(
             "/disposisi NOMOR [#nomor-petugas | @nama | @semua] [instruksi] — teruskan ke tahap "
@@ -25,7 +26,10 @@ def usages(t: Translator) -> dict[str, str]:
         "selesai": t("/selesai NOMOR — isi Berita Acara dan tutup tiket (tahap terakhir)"),
         "datang": t("/datang — catat permohonan pemohon yang datang langsung"),
         "klasifikasi": t("/klasifikasi NOMOR — tetapkan klasifikasi pengaduan"),
-        "laporan": t("/laporan — laporan SLA (koordinator)"),
+        "laporan": t(
+            "/laporan [minggu | bulan | bulan lalu | 2026-11 | DARI SAMPAI | ikm PERIODE] — "
+            "laporan SLA, grafik, Excel dan IKM (koordinator)"
+        ),
     }
 
 
