@@ -26,7 +26,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from bot import api, metrics, sweeps
 from bot.deps import Channel, Runtime, RuntimeDep
@@ -183,6 +184,7 @@ def create_app(
     for channel in channel_list:
         if channel.router is not None:
             app.include_router(channel.router)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _internal_error)
     return app
 
@@ -296,6 +298,14 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     healthy = database == "ok" and storage == "ok"
     body = {"status": "ok" if healthy else "error", "database": database, "storage": storage}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up while its request body was read: nobody is left to answer and it is
+    no bug (Telegram or Meta will deliver the update again), so no error and no trace."""
+    metrics.count_error("server", "client_disconnect")
+    log.info("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:

@@ -367,7 +367,7 @@ class AccessLogEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime]
     agency: Mapped[str] = mapped_column(String(40))
-    actor_kind: Mapped[str] = mapped_column(String(20))  # "officer" or "token"
+    actor_kind: Mapped[str] = mapped_column(String(20))  # "officer", "token" or "cli"
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20))  # api, telegram, whatsapp, web, cli

@@ -7,14 +7,17 @@
 A requester is named by one of their chats (CHANNEL:ID) or by one of their tickets. `export`
 writes everything held about them as JSON (the same as /dataku); `erase` anonymises their
 tickets (the report figures stay), deletes their files, chats, messages and remembered details.
-Both are logged (the requester's number, never their data).
+Both are written to the access log (`servicedesk audit`) and the application log (the
+requester's number, never their data).
 """
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -49,7 +52,9 @@ def export(
     async def work(conn: Any) -> dict[str, Any]:
         found = await _requester_id(conn, requester, ticket)
         log.info("privacy export of requester %d", found)
-        return {"requester_id": found, **await privacy.requester_data(conn, requester_id=found)}
+        held = await privacy.requester_data(conn, requester_id=found)
+        await _log(conn, "privacy.export", [(t["id"], t["ref"]) for t in held["tickets"]])
+        return {"requester_id": found, **held}
 
     held = _run(work)
     body = json.dumps(held, ensure_ascii=False, indent=2, default=str)
@@ -73,6 +78,8 @@ def erase(
 
     async def work(conn: Any) -> dict[str, int]:
         found = await _requester_id(conn, requester, ticket)
+        theirs = await repo.list_tickets_for_requester(conn, requester_id=found, limit=100_000)
+        await _log(conn, "privacy.erase", [(t.id, t.ref) for t in theirs])
         counts = await privacy.erase_requester(conn, requester_id=found, remove_file=store.remove)
         log.info("privacy erase of requester %d: %s", found, counts)
         return counts
@@ -82,6 +89,21 @@ def erase(
         _("Data pribadi dihapus: {tickets} tiket dianonimkan, {files} berkas dihapus.").format(
             tickets=counts["tickets"], files=counts["attachments"]
         )
+    )
+
+
+async def _log(conn: Any, action: str, read: list[tuple[int, str]]) -> None:
+    """The formal request in the access log: who ran it (the operating-system user), when."""
+    await repo.log_access(
+        conn,
+        at=datetime.now(UTC),
+        agency=get_settings().agency,
+        actor_kind="cli",
+        actor_id=None,
+        actor_name=getpass.getuser(),
+        channel="cli",
+        action=action,
+        tickets=read,
     )
 
 

@@ -229,6 +229,14 @@ COMMANDS: tuple[Command, ...] = (
         handler=linking.link,
     ),
     Command(
+        "survei",
+        Audience.REQUESTER,
+        usage=lambda t: t("/survei — isi survei kepuasan tiket yang sudah selesai"),
+        menu=lambda t: t("Survei kepuasan"),
+        aliases=("survey", "skm"),
+        handler=survey.command,
+    ),
+    Command(
         "privasi",
         Audience.REQUESTER,
         usage=lambda t: t("/privasi — pemberitahuan perlindungan data pribadi"),

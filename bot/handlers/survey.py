@@ -106,13 +106,30 @@ async def on_message(req: Request) -> Step | None:
     return await _answer(req, FormTap.read(picked).action.rsplit(":", 1)[-1])
 
 
+RECENT = 20  # the requester's latest tickets /survei looks through
+
+
+async def command(req: Request) -> Step:
+    """/survei [NOMOR]: open the survey of that ticket, or of the latest finished ticket whose
+    survey is still open (when the invitation was missed, or on a channel without buttons)."""
+    if req.argument:
+        return await _open(req, req.argument)
+    for record in await repo.list_tickets_for_requester(
+        req.conn, requester_id=req.requester_id, limit=RECENT
+    ):
+        survey = await repo.get_survey(req.conn, ticket_id=record.id)
+        if survey is not None and survey.status in (*_OPEN, "deferred"):
+            return await _open(req, record.ref)
+    return keep(req, req.t("Belum ada survei kepuasan yang menunggu jawaban Bapak/Ibu."))
+
+
 async def _open(req: Request, ref: str) -> Step:
     t = req.t
     record = await repo.get_ticket(req.conn, ref=ref)
     survey = None
     if record is not None and record.requester_id == req.requester_id:
         survey = await repo.get_survey(req.conn, ticket_id=record.id)
-    if record is None or survey is None or survey.status not in _OPEN:
+    if record is None or survey is None or survey.status not in (*_OPEN, "deferred"):
         return keep(req, t("Survei tersebut sudah selesai atau tidak berlaku lagi. Terima kasih."))
     if record.status is not TicketStatus.SELESAI:
         return keep(

@@ -19,7 +19,7 @@ from storage.models import access_log, api_tokens, attachments, tickets
 from storage.repositories._rows import TicketRecord, _record, _ticket
 from storage.repositories.attachments import AttachmentRecord
 
-ACTOR_KINDS = ("officer", "token")
+ACTOR_KINDS = ("officer", "token", "cli")  # cli: a formal request an operator ran
 # last_used_at is a hint for the operator, not an audit: one write a minute per token at most,
 # so a busy dashboard does not turn every read into a write.
 TOUCH_EVERY = timedelta(minutes=1)

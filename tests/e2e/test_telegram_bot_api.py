@@ -36,6 +36,7 @@ COMMANDS = [
     "kelengkapan",
     "pengaduan",
     "tautkan",
+    "survei",
     "privasi",
     "dataku",
     "bahasa",

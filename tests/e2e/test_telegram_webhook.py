@@ -4,9 +4,11 @@ server recorded."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -228,3 +230,47 @@ async def test_a_typed_yes_over_telegram_keeps_the_matched_service(telegram: Tel
     assert ("Ya", "svc:jaringan-intra") in confirm[-1].buttons()
     question = (await telegram.say("iya betul pak", chat_id=USER_ID))[-1].params["text"]
     assert "OPD" in question, question
+
+
+async def test_a_client_that_hangs_up_while_sending_is_let_go_quietly(
+    telegram: TelegramApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[MutableMapping[str, Any]] = []
+    parts: Iterator[dict[str, Any]] = iter(
+        [
+            {"type": "http.request", "body": b'{"update_id": 1, "mess', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, Any]:
+        return next(parts)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/webhook/telegram",
+        "raw_path": b"/webhook/telegram",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (
+                b"x-telegram-bot-api-secret-token",
+                telegram.settings.telegram_webhook_secret.encode(),
+            ),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("servicedesk", 80),
+    }
+    with caplog.at_level(logging.DEBUG):
+        await telegram.app(scope, receive, send)
+
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert await count(telegram.db, inbox) == 0  # nothing half-read was taken for an update

@@ -214,3 +214,58 @@ def test_answers_typed_as_people_type_them_file_a_terminal_request(
     assert ticket.fields["nip"] == stored_nip
     assert ticket.fields["kontak"] == "+6281299887766"
     assert ticket.fields["uraian"].startswith("internet di kantor kami mati sejak pagi")
+
+
+async def _finish_and_invite(url: str) -> int:
+    """Mark the only ticket finished and invite its requester (as /selesai does)."""
+    ((ticket, _),) = await filed(url)
+    db = Database(url)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
+                tickets.update().where(tickets.c.id == ticket.id).values(status="selesai")
+            )
+            await repo.invite_survey(
+                conn,
+                ticket_id=ticket.id,
+                requester_id=ticket.requester_id,
+                agency=ticket.agency,
+                service=ticket.service,
+                at=ticket.created_at,
+            )
+            return ticket.id
+    finally:
+        await db.dispose()
+
+
+async def _survey(url: str, ticket_id: int) -> repo.SurveyRecord | None:
+    db = Database(url)
+    try:
+        async with db.transaction() as conn:
+            return await repo.get_survey(conn, ticket_id=ticket_id)
+    finally:
+        await db.dispose()
+
+
+def test_the_survey_is_answered_by_number_in_the_terminal(workdir: Path) -> None:
+    catalog = load_catalog("kalbar")
+    service = catalog.service("hosting")
+    assert service is not None
+    typed = script("kalbar", service, None, workdir / "surat.pdf")
+    first = CliRunner().invoke(app, ["chat", "--agency", "kalbar", "--user", "e2e"], input=typed)
+    assert first.exit_code == 0, first.output
+    url = os.environ["DATABASE_URL"]
+    ticket_id = asyncio.run(_finish_and_invite(url))
+
+    # 4, 3, then 5 (the fifth choice, "Lewati") for biaya, 4 for the rest; no comment, no profile.
+    answers = ["/survei", "4", "3", "5", *["4"] * 6, "lewati", "lewati", "/keluar"]
+    run = CliRunner().invoke(
+        app, ["chat", "--agency", "kalbar", "--user", "e2e"], input="\n".join(answers) + "\n"
+    )
+
+    assert run.exit_code == 0, run.output
+    assert "Pertanyaan 1 dari 9" in run.output
+    assert "4) Sangat sesuai" in run.output and "5) Lewati" in run.output
+    survey = asyncio.run(_survey(url, ticket_id))
+    assert survey is not None and survey.status == "answered"
+    assert survey.answers == (4, 3, None, 4, 4, 4, 4, 4, 4)

@@ -237,3 +237,16 @@ async def test_the_command_line_scores_the_same_answers_per_service_as_json(
     assert scored["total"]["ikm"] == 97.22 and scored["total"]["grade"] == "A"
     assert [s["service"] for s in scored["services"]] == ["hosting"]
     assert scored["total"]["nrr"][2] == 3.0 and scored["total"]["respondents"] == 1
+
+
+async def test_survei_opens_the_latest_open_survey_without_the_invitation(
+    world: tuple[DialogEngine, Chat, Chat, str],
+) -> None:
+    engine, requester, _, _ref = world
+    opened = await requester.say("/survei")
+    assert "Pertanyaan 1 dari 9" in said(opened)
+    for typed in ("4",) * 9 + ("lewati", "lewati"):
+        await requester.say(typed)
+    assert (await survey_row(engine.db))["status"] == "answered"
+    nothing = said(await requester.say("/survei"))
+    assert "Belum ada survei kepuasan yang menunggu" in nothing
