@@ -402,3 +402,7 @@ PERSONAL: frozenset[str] = _words(
     "rumah pribadi pulsa kuota indihome gojek grab shopee tokopedia lazada tiktok instagram"
 )
 HOME_EXCEPTIONS: frozenset[str] = _words("sakit dinas jabatan potong tahanan susun")
+# "Kuota" near one of these is an office's storage or mailbox, not a phone's data allowance.
+OFFICE_QUOTA: frozenset[str] = _words(
+    "penyimpanan storage cloud hosting email surel server website web disk mailbox opd"
+)

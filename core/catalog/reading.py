@@ -17,6 +17,7 @@ from core.catalog.lexicon import (
     INTENTS,
     NEGATED,
     NEGATIONS,
+    OFFICE_QUOTA,
     PERSONAL,
     PLACES,
     STAFF,
@@ -111,7 +112,9 @@ def personal_cues(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(
         word
         for i, word in enumerate(words)
-        if word in PERSONAL and not (i + 1 < len(words) and words[i + 1] in HOME_EXCEPTIONS)
+        if word in PERSONAL
+        and not (i + 1 < len(words) and words[i + 1] in HOME_EXCEPTIONS)
+        and not (word == "kuota" and OFFICE_QUOTA & set(words[max(0, i - 2) : i + 3]))
     )
 
 
