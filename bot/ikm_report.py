@@ -63,7 +63,11 @@ async def ikm_figures(
     served = Counter(t.service for t in closed if t.status is TicketStatus.SELESAI)
     answers: dict[str, list[tuple[int | None, ...]]] = defaultdict(list)
     for survey in surveys:
-        answers[survey.service].append(survey.answers)
+        # Only 1-4 is ever written; anything else (a row edited by hand) is left out, so one
+        # bad value cannot stop every report of the period.
+        answers[survey.service].append(
+            tuple(a if a in ikm.ANSWERS else None for a in survey.answers)
+        )
     everyone = [a for group in answers.values() for a in group]
     return IkmFigures(
         agency=agency,

@@ -188,12 +188,12 @@ async def send_monthly_report(db: Database, desk: Desk) -> int:
         periods.append((date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), True))
     queued = 0
     async with db.transaction() as conn:
-        if not await store.claim_run(
+        # Nobody to send it to yet: the month stays unclaimed, so a coordinator added later
+        # that day still gets it.
+        coordinators = await repo.officers_with_role(conn, agency=desk.agency, role=COORDINATOR)
+        if not coordinators or not await store.claim_run(
             conn, job=f"monthly:{desk.agency}", period=today.strftime("%Y-%m"), at=now
         ):
-            return 0
-        coordinators = await repo.officers_with_role(conn, agency=desk.agency, role=COORDINATOR)
-        if not coordinators:
             return 0
         for first, last, with_ikm in periods:
             figures = await period_report(
@@ -270,13 +270,22 @@ async def sweep_retention(db: Database, desk: Desk, *, max_batches: int = 50) ->
             ids = await privacy.tickets_past_retention(
                 conn, agency=desk.agency, closed_before=cutoff, limit=RETENTION_BATCH
             )
-            done += await privacy.anonymise_tickets(
-                conn, ticket_ids=ids, remove_file=desk.store.remove
-            )
+            anonymised = await privacy.anonymise_tickets(conn, ticket_ids=ids)
+        # Only once the rows are gone for good: a failed commit must not lose the files.
+        for path in anonymised.paths:
+            await asyncio.to_thread(desk.store.remove, path)
+        done += anonymised.tickets
         if len(ids) < RETENTION_BATCH:
             break
-    if done:
-        log.info("retention: %d tickets anonymised", done)
+    purged = 0
+    for _ in range(max_batches):
+        async with db.transaction() as conn:
+            batch = await privacy.purge_messages(conn, before=cutoff, limit=RETENTION_BATCH * 5)
+        purged += batch
+        if batch < RETENTION_BATCH * 5:
+            break
+    if done or purged:
+        log.info("retention: %d tickets anonymised, %d old messages deleted", done, purged)
     return done
 
 

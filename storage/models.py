@@ -102,6 +102,10 @@ class TicketCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+# Tickets still holding personal data (storage.repositories.privacy marks anonymised ones).
+NOT_ANONYMISED = "chat_id <> 'anonim'"
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -113,6 +117,13 @@ class Ticket(Base):
         # The API pages an agency's tickets in (updated_at, id) order; reports read by creation.
         Index("ix_tickets_agency_updated_at_id", "agency", "updated_at", "id"),
         Index("ix_tickets_agency_created_at", "agency", "created_at"),
+        # Retention reads only the closed tickets not anonymised yet, oldest first.
+        Index(
+            "ix_tickets_closed_at_not_anonymised",
+            "closed_at",
+            sqlite_where=text(NOT_ANONYMISED),
+            postgresql_where=text(NOT_ANONYMISED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -256,6 +267,8 @@ class OutboxEntry(Base):
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         # Keeps a chat's messages in order: later rows wait while an earlier one is deferred.
         Index("ix_outbox_channel_recipient_status", "channel", "recipient", "status"),
+        # Retention deletes messages older than the agency keeps personal data.
+        Index("ix_outbox_created_at", "created_at"),
         # The failure report reads only the failures not yet told to the coordinators.
         Index(
             "ix_outbox_unreported_failures",

@@ -6,6 +6,7 @@ here writes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,10 +98,20 @@ async def search_tickets(
     conn: AsyncConnection, *, agency: str, words: Collection[str], limit: int
 ) -> list[TicketRecord]:
     """The agency's tickets whose reference or answers (requester's name, instansi, location,
-    the request's words) contain every one of `words`, case-insensitively; newest first."""
+    the request's words) contain every one of `words`, case-insensitively; newest first.
+
+    The database narrows by the stored JSON's text (where a non-ASCII letter is written as a
+    \\u escape); the answers' values themselves then decide, so a field's name ("nama",
+    "kontak") matches nothing.
+    """
+    wanted = [w.casefold() for w in words if w]
     haystack = func.lower(tickets.c.ref + " " + cast(tickets.c.fields, Text))
     conditions = [
-        haystack.like("%" + _escaped(word.lower()) + "%", escape="\\") for word in words if word
+        or_(
+            haystack.like("%" + _escaped(word) + "%", escape="\\"),
+            haystack.like("%" + _escaped(json.dumps(word)[1:-1]) + "%", escape="\\"),
+        )
+        for word in wanted
     ]
     query = (
         select(tickets)
@@ -108,7 +119,14 @@ async def search_tickets(
         .order_by(tickets.c.created_at.desc(), tickets.c.id.desc())
         .limit(limit)
     )
-    return [_ticket(row) for row in (await conn.execute(query)).mappings()]
+    found = [_ticket(row) for row in (await conn.execute(query)).mappings()]
+    return [t for t in found if all(word in _searchable(t) for word in wanted)]
+
+
+def _searchable(ticket: TicketRecord) -> str:
+    """A ticket's reference and its answers' values, as one case-folded text."""
+    values = " ".join(str(v) for v in ticket.fields.values() if v is not None)
+    return f"{ticket.ref} {values}".casefold()
 
 
 def _escaped(word: str) -> str:

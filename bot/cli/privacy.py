@@ -76,15 +76,18 @@ def erase(
         typer.confirm(_("Hapus data pribadi pemohon ini? Tidak dapat dibatalkan."), abort=True)
     store = AttachmentStore.from_settings(get_settings())
 
-    async def work(conn: Any) -> dict[str, int]:
+    async def work(conn: Any) -> privacy.Erased:
         found = await _requester_id(conn, requester, ticket)
         theirs = await repo.list_tickets_for_requester(conn, requester_id=found, limit=100_000)
         await _log(conn, "privacy.erase", [(t.id, t.ref) for t in theirs])
-        counts = await privacy.erase_requester(conn, requester_id=found, remove_file=store.remove)
-        log.info("privacy erase of requester %d: %s", found, counts)
-        return counts
+        erased = await privacy.erase_requester(conn, requester_id=found)
+        log.info("privacy erase of requester %d: %s", found, erased.counts)
+        return erased
 
-    counts = _run(work)
+    erased = _run(work)
+    for path in erased.paths:  # committed: the files can go now
+        store.remove(path)
+    counts = erased.counts
     typer.echo(
         _("Data pribadi dihapus: {tickets} tiket dianonimkan, {files} berkas dihapus.").format(
             tickets=counts["tickets"], files=counts["attachments"]

@@ -28,6 +28,7 @@ _YEAR = {"tahun", "year", "tahun ini", "this year"}
 _LAST_WEEK = {"minggu lalu", "pekan lalu", "last week"}
 _LAST_MONTH = {"bulan lalu", "last month"}
 _LAST_YEAR = {"tahun lalu", "last year"}
+MIN_YEAR = 1900  # nothing older is a report period; `date` itself stops at year 1
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _YEAR_ONLY = re.compile(r"^(\d{4})$")
 
@@ -63,12 +64,19 @@ def parse_period(text: str, today: date) -> tuple[date, date] | None:
         return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if found := _YEAR_MONTH.match(words):
         year, month = int(found[1]), int(found[2])
-        return _capped(month_of(date(year, month, 1)), today) if 1 <= month <= 12 else None
+        valid = 1 <= month <= 12 and MIN_YEAR <= year <= today.year
+        return _capped(month_of(date(year, month, 1)), today) if valid else None
     if found := _YEAR_ONLY.match(words):
-        return _capped((date(int(found[1]), 1, 1), date(int(found[1]), 12, 31)), today)
+        year = int(found[1])
+        if not MIN_YEAR <= year <= today.year:
+            return None
+        return _capped((date(year, 1, 1), date(year, 12, 31)), today)
     parts = words.split()
-    if len(parts) == 2 and parts[0] in _MONTHS and parts[1].isdigit():
-        return _capped(month_of(date(int(parts[1]), _MONTHS[parts[0]], 1)), today)
+    if len(parts) == 2 and parts[0] in _MONTHS and parts[1].isdigit() and len(parts[1]) == 4:
+        year = int(parts[1])
+        if not MIN_YEAR <= year <= today.year:
+            return None
+        return _capped(month_of(date(year, _MONTHS[parts[0]], 1)), today)
     return _two_dates(parts, today)
 
 
@@ -93,6 +101,8 @@ def _day(text: str, today: date) -> date | None:
 
 def _capped(period: tuple[date, date], today: date) -> tuple[date, date] | None:
     first, last = period
+    if first.year < MIN_YEAR:
+        return None
     if first > today:
         return None
     return first, min(last, today)

@@ -157,6 +157,9 @@ async def _answer(req: Request, value: str) -> Step:
     survey = await repo.get_survey(req.conn, ticket_id=ticket_id)
     if survey is None or survey.status not in (*_OPEN, "answered"):
         return idle(req, req.t("Survei tersebut sudah tidak berlaku lagi. Terima kasih."))
+    if not _valid(stage, value):
+        # Button data can be forged (the web chat posts it): only an offered answer counts.
+        return _ask(req, data, req.t("Mohon pilih salah satu jawaban yang tersedia."))
     values: dict[str, Any] = {}
     if stage in _ELEMENTS:
         if value != SKIP:
@@ -188,6 +191,17 @@ async def _answer(req: Request, value: str) -> Step:
             ),
         )
     return _ask(req, data)
+
+
+def _valid(stage: str, value: str) -> bool:
+    """Whether `value` is one of the answers the question of `stage` offers."""
+    if stage in _ELEMENTS:
+        return value in (SKIP, "1", "2", "3", "4")
+    if stage == "profile":
+        return value in ("yes", SKIP)
+    if stage in PROFILE:
+        return value == SKIP or value in {code for code, _label in PROFILE[stage]}
+    return stage == "comment"
 
 
 def _ask(req: Request, data: dict[str, Any], note: str = "") -> Step:

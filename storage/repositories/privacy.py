@@ -9,14 +9,16 @@ log, survey comments and respondent profile, remembered details, and uploaded fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import (
+    NOT_ANONYMISED,
     attachments,
     channel_identities,
     conversations,
@@ -83,6 +85,28 @@ _EVENT_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Anonymised:
+    """Tickets anonymised, and the stored files to delete once the transaction commits."""
+
+    tickets: int
+    paths: list[str]
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What a formal erasure removed (rows per table) and the files to delete after commit."""
+
+    counts: dict[str, int]
+    paths: list[str]
+
+
+# Event data a requester's export shows: the procedure's codes and times, and what was said to
+# the requester themselves.
+_SHOWN_EVENT_KEYS = frozenset({*_EVENT_KEYS, "message", "reason", "berita_acara"})
+_SHOWN_OUTBOX = ("id", "channel", "recipient", "payload", "status", "created_at", "sent_at")
+
+
 def _rows(found: Any) -> list[dict[str, Any]]:
     return [_plain(dict(row)) for row in found.mappings()]
 
@@ -101,27 +125,17 @@ async def requester_data(conn: AsyncConnection, *, requester_id: int) -> dict[st
     own_tickets = _rows(
         await conn.execute(select(tickets).where(tickets.c.requester_id == requester_id))
     )
-    talks = _rows(
-        await conn.execute(
-            select(conversations).where(conversations.c.requester_id == requester_id)
-        )
-    )
-    # A chat is named by its identity's id on some channels and by the chat's id on others
-    # (a Telegram group): every pair that reached this requester.
-    chat_keys = sorted(
-        {(c["channel"], c["external_id"]) for c in chats}
-        | {(c["channel"], c["chat_id"]) for c in talks}
-        | {(t["channel"], t["chat_id"]) for t in own_tickets}
-    )
     ticket_ids = [t["id"] for t in own_tickets]
-    data: dict[str, Any] = {
-        "requesters": _rows(
-            await conn.execute(select(requesters).where(requesters.c.id == requester_id))
-        ),
-        "channel_identities": chats,
-        "conversations": talks,
-        "tickets": own_tickets,
-        "ticket_events": _rows(
+    # Messages to the requester's own chats, and every notice about their tickets. A ticket's
+    # chat may be a group shared with others (Telegram): its other messages are not theirs.
+    chat_keys = [(c["channel"], c["external_id"]) for c in chats]
+    mine = [
+        *((outbox.c.channel == ch) & (outbox.c.recipient == ext) for ch, ext in chat_keys),
+        *(_notices_of(ticket_id) for ticket_id in ticket_ids),
+        *(outbox.c.key == f"skm:{ticket_id}" for ticket_id in ticket_ids),
+    ]
+    events = (
+        _rows(
             await conn.execute(
                 select(ticket_events)
                 .where(ticket_events.c.ticket_id.in_(ticket_ids))
@@ -129,43 +143,38 @@ async def requester_data(conn: AsyncConnection, *, requester_id: int) -> dict[st
             )
         )
         if ticket_ids
-        else [],
-        "attachments": [
-            {k: v for k, v in row.items() if k != "path"}  # where it lies on disk is ours
-            for row in _rows(
-                await conn.execute(
-                    select(attachments).where(_owned(attachments, ticket_ids, chat_keys))
-                )
+        else []
+    )
+    files = _rows(
+        await conn.execute(select(attachments).where(_owned(attachments, ticket_ids, chat_keys)))
+    )
+    messages = [
+        m
+        for m in (_rows(await conn.execute(select(outbox).where(or_(*mine)))) if mine else [])
+        # Of a ticket's notices only those to the requester: the officers' carry internal
+        # instructions.
+        if not m["key"].startswith("n:") or m["key"].endswith(":rq")
+    ]
+    data: dict[str, Any] = {
+        "requesters": _rows(
+            await conn.execute(select(requesters).where(requesters.c.id == requester_id))
+        ),
+        "channel_identities": chats,
+        "conversations": _rows(
+            await conn.execute(
+                select(conversations).where(conversations.c.requester_id == requester_id)
             )
+        ),
+        "tickets": own_tickets,
+        # What was said to the requester (a completion request, a rejection's reason, the
+        # Berita Acara) is theirs; officers' notes and instructions to each other are not.
+        "ticket_events": [
+            {**e, "data": {k: v for k, v in (e["data"] or {}).items() if k in _SHOWN_EVENT_KEYS}}
+            for e in events
         ],
-        "outbox": [
-            {
-                k: row[k]
-                for k in (
-                    "id",
-                    "channel",
-                    "recipient",
-                    "payload",
-                    "status",
-                    "created_at",
-                    "sent_at",
-                )
-            }
-            for row in _rows(
-                await conn.execute(
-                    select(outbox).where(
-                        or_(
-                            *(
-                                ((outbox.c.channel == ch) & (outbox.c.recipient == ext))
-                                for ch, ext in chat_keys
-                            )
-                        )
-                    )
-                )
-            )
-        ]
-        if chat_keys
-        else [],
+        # Where a file lies on disk is ours.
+        "attachments": [{k: v for k, v in f.items() if k != "path"} for f in files],
+        "outbox": [{k: m[k] for k in _SHOWN_OUTBOX} for m in messages],
         "survey_responses": _rows(
             await conn.execute(
                 select(survey_responses).where(survey_responses.c.requester_id == requester_id)
@@ -189,6 +198,12 @@ async def requester_data(conn: AsyncConnection, *, requester_id: int) -> dict[st
     return data
 
 
+def _notices_of(ticket_id: int) -> Any:
+    """The outbox rows of one ticket's notices (`n:{id}:...`), as a range of the unique key."""
+    prefix = f"n:{ticket_id}:"
+    return (outbox.c.key >= prefix) & (outbox.c.key < prefix[:-1] + ";")
+
+
 def _owned(
     table: Table, ticket_ids: Collection[int], chat_keys: Collection[tuple[str, str]]
 ) -> Any:
@@ -204,13 +219,13 @@ async def tickets_past_retention(
     conn: AsyncConnection, *, agency: str, closed_before: datetime, limit: int
 ) -> list[int]:
     """Closed tickets of the agency whose retention has run out and that still hold personal
-    data (their chat id is not yet anonymous); oldest first, read through the closed_at index."""
+    data; oldest first, read through the partial index of tickets not anonymised yet."""
     query = (
         select(tickets.c.id)
         .where(
             tickets.c.closed_at < closed_before,
+            text(NOT_ANONYMISED),  # as written in the index's predicate, so it is used
             tickets.c.agency == agency,
-            tickets.c.chat_id != ANONYMOUS,
         )
         .order_by(tickets.c.closed_at)
         .limit(limit)
@@ -218,19 +233,17 @@ async def tickets_past_retention(
     return [int(row.id) for row in await conn.execute(query)]
 
 
-async def anonymise_tickets(
-    conn: AsyncConnection, *, ticket_ids: Collection[int], remove_file: Callable[[str], None]
-) -> int:
-    """Remove the personal data of these tickets, keep their figures; files are deleted through
-    `remove_file` (the store's). Returns how many tickets were changed."""
+async def anonymise_tickets(conn: AsyncConnection, *, ticket_ids: Collection[int]) -> Anonymised:
+    """Remove the personal data of these tickets, keep their figures. The files to delete are
+    returned: the caller deletes them once this transaction has committed."""
     ids = list(ticket_ids)
     if not ids:
-        return 0
+        return Anonymised(0, [])
     found = (
         await conn.execute(
-            select(tickets.c.id, tickets.c.fields, tickets.c.requirements).where(
-                tickets.c.id.in_(ids)
-            )
+            select(
+                tickets.c.id, tickets.c.fields, tickets.c.requirements, tickets.c.requester_id
+            ).where(tickets.c.id.in_(ids))
         )
     ).all()
     for row in found:
@@ -261,32 +274,51 @@ async def anonymise_tickets(
             select(attachments.c.id, attachments.c.path).where(attachments.c.ticket_id.in_(ids))
         )
     ).all()
-    for file in files:
-        remove_file(file.path)
     if files:
         await conn.execute(delete(attachments).where(attachments.c.id.in_([f.id for f in files])))
     for ticket_id in ids:
-        # Its notices (texts naming the requester, the Berita Acara): read through the unique
-        # key index as a range, not a scan.
-        prefix = f"n:{ticket_id}:"
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.key >= prefix, outbox.c.key < prefix[:-1] + ";")
-            .values(payload={})
-        )
+        await conn.execute(update(outbox).where(_notices_of(ticket_id)).values(payload={}))
     await conn.execute(
         update(survey_responses)
         .where(survey_responses.c.ticket_id.in_(ids))
         .values(comment=None, usia=None, jenis_kelamin=None, pendidikan=None, pekerjaan=None)
     )
-    return len(found)
+    # A requester with no ticket left holding personal data keeps no remembered details.
+    for requester_id in {int(row.requester_id) for row in found}:
+        named = await conn.execute(
+            select(tickets.c.id)
+            .where(tickets.c.requester_id == requester_id, text(NOT_ANONYMISED))
+            .limit(1)
+        )
+        if named.first() is None:
+            await conn.execute(
+                update(requesters)
+                .where(requesters.c.id == requester_id)
+                .values(display_name=None, profile=None)
+            )
+    return Anonymised(len(found), [str(f.path) for f in files])
 
 
-async def erase_requester(
-    conn: AsyncConnection, *, requester_id: int, remove_file: Callable[[str], None]
-) -> dict[str, int]:
+async def purge_messages(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
+    """Delete messages queued before `before` (the retention, years): replies quote what
+    requesters answered, and one that old was delivered or given up on long ago. Oldest
+    first, through the created_at index."""
+    old = (
+        select(outbox.c.id)
+        .where(outbox.c.created_at < before)
+        .order_by(outbox.c.created_at)
+        .limit(limit)
+    )
+    ids = [int(row.id) for row in await conn.execute(old)]
+    if ids:
+        await conn.execute(delete(outbox).where(outbox.c.id.in_(ids)))
+    return len(ids)
+
+
+async def erase_requester(conn: AsyncConnection, *, requester_id: int) -> Erased:
     """A formal erasure: the requester's tickets anonymised (figures kept), their files,
-    chats, conversations, messages and remembered details removed. Counts per table."""
+    chats, conversations, messages and remembered details removed. The files to delete are
+    returned for after the commit."""
     chats = (
         await conn.execute(
             select(channel_identities.c.channel, channel_identities.c.external_id).where(
@@ -294,15 +326,11 @@ async def erase_requester(
             )
         )
     ).all()
-    ticket_ids = [
-        int(r.id)
-        for r in await conn.execute(
-            select(tickets.c.id).where(tickets.c.requester_id == requester_id)
-        )
-    ]
-    counts = {
-        "tickets": await anonymise_tickets(conn, ticket_ids=ticket_ids, remove_file=remove_file)
-    }
+    theirs = await conn.execute(
+        select(tickets.c.id, tickets.c.ref).where(tickets.c.requester_id == requester_id)
+    )
+    owned = [(int(r.id), str(r.ref)) for r in theirs]
+    done = await anonymise_tickets(conn, ticket_ids=[i for i, _ in owned])
     loose = (
         await conn.execute(
             select(attachments.c.id, attachments.c.path).where(
@@ -310,21 +338,24 @@ async def erase_requester(
             )
         )
     ).all()
-    for file in loose:
-        remove_file(file.path)
     if loose:
         await conn.execute(delete(attachments).where(attachments.c.id.in_([f.id for f in loose])))
-    counts["attachments"] = len(loose)
-    sent = 0
+    blanked = 0
     for chat in chats:
         result = await conn.execute(
             update(outbox)
             .where(outbox.c.channel == chat.channel, outbox.c.recipient == chat.external_id)
             .values(payload={}, recipient=ANONYMOUS)
         )
-        sent += result.rowcount or 0
-    counts["outbox"] = sent
-    counts["conversations"] = (
+        blanked += result.rowcount or 0
+    # Officers' answers that quoted them (/tiket, /cari) name a ticket: those go too. A rare,
+    # formal request, so reading the messages kept is acceptable here.
+    for row in (await conn.execute(select(outbox.c.id, outbox.c.payload))).all():
+        text_of = str((row.payload or {}).get("text", ""))
+        if any(ref in text_of for _, ref in owned):
+            await conn.execute(update(outbox).where(outbox.c.id == row.id).values(payload={}))
+            blanked += 1
+    conversations_removed = (
         await conn.execute(
             delete(conversations).where(conversations.c.requester_id == requester_id)
         )
@@ -332,7 +363,7 @@ async def erase_requester(
     await conn.execute(
         delete(requester_links).where(requester_links.c.requester_id == requester_id)
     )
-    counts["channel_identities"] = (
+    chats_removed = (
         await conn.execute(
             delete(channel_identities).where(channel_identities.c.requester_id == requester_id)
         )
@@ -342,7 +373,14 @@ async def erase_requester(
         .where(requesters.c.id == requester_id)
         .values(display_name=None, profile=None)
     )
-    return counts
+    counts = {
+        "tickets": done.tickets,
+        "attachments": len(done.paths) + len(loose),
+        "outbox": blanked,
+        "conversations": conversations_removed,
+        "channel_identities": chats_removed,
+    }
+    return Erased(counts, [*done.paths, *(str(f.path) for f in loose)])
 
 
 async def find_requester(conn: AsyncConnection, *, channel: str, external_id: str) -> int | None:

@@ -94,15 +94,21 @@ async def record_survey(
     status: str = "started",
     values: dict[str, Any] | None = None,
 ) -> None:
-    """Write answers (element codes, "comment", profile codes) and the survey's status."""
+    """Write answers (element codes, "comment", profile codes) and the survey's status.
+
+    `answered_at` moves only when an answer is written: opening a survey again later must not
+    move its earlier answers into another period's index."""
     allowed = {*ELEMENTS, *PROFILE, "comment"}
     given = dict(values or {})
     if not set(given) <= allowed:
         raise ValueError(f"not survey columns: {sorted(set(given) - allowed)}")
+    if any(given.get(code) not in (None, 1, 2, 3, 4) for code in ELEMENTS if code in given):
+        raise ValueError("survey answers are 1-4")
+    stamp = {"answered_at": at} if given else {}
     await conn.execute(
         update(survey_responses)
         .where(survey_responses.c.ticket_id == ticket_id)
-        .values(**given, status=status, answered_at=at)
+        .values(**given, **stamp, status=status)
     )
 
 

@@ -19,7 +19,7 @@ from bot.reports import period_report
 from bot.sweeps import sweep_retention
 from core.settings import get_settings
 from storage.db import Database
-from storage.models import attachments, channel_identities, metadata, tickets
+from storage.models import attachments, channel_identities, metadata, ticket_events, tickets
 from storage.repositories import privacy
 from tests.support.dialog import NOW, Chat, add_officer, make_engine, rows
 
@@ -61,6 +61,7 @@ async def filed_and_finished(sqlite_db: Database, tmp_path: Path) -> tuple[Chat,
     ref = found[1]
     service = engine.catalog.service("hosting")
     assert service is not None
+    await coordinator.say(f"/catatan {ref} pemohon ini rewel, kirim ke Sari saja")
     for _ in range(len(service.procedure) - 1):
         await coordinator.say(f"/disposisi {ref}")
     await coordinator.say(f"/selesai {ref}")
@@ -166,3 +167,31 @@ async def test_a_formal_export_and_erasure_from_the_command_line(
     assert (
         await rows(sqlite_db, channel_identities, channel_identities.c.external_id == "warga") == []
     )
+
+
+async def test_after_the_retention_no_table_holds_the_persons_data(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    requester, coordinator, ref = await filed_and_finished(sqlite_db, tmp_path)
+    await coordinator.say(f"/tiket {ref}")  # an officer's answer quoting the requester
+    engine = requester.engine
+    assert await sweep_retention(sqlite_db, engine.desk(NOW + timedelta(days=731))) == 1
+
+    personal = ("Dinas Pendidikan", "081234567890", "6281234567890", "sekolah.kalbarprov")
+    async with sqlite_db.transaction() as conn:
+        for name, table in metadata.tables.items():
+            for row in (await conn.execute(table.select())).mappings():
+                text = json.dumps({k: str(v) for k, v in row.items()})
+                found = [p for p in personal if p in text]
+                assert not found, f"{name} still holds {found}"
+
+
+async def test_dataku_shows_what_was_said_to_the_requester_not_the_officers_notes(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    requester, _, _ref = await filed_and_finished(sqlite_db, tmp_path)
+    notes = await rows(sqlite_db, ticket_events, ticket_events.c.kind == "note")
+    assert notes and "rewel" in notes[0]["data"]["text"]  # the note is there to be hidden
+    document = (await requester.say("/dataku")).replies[1].document
+    assert document is not None
+    assert "rewel" not in document.data.decode()

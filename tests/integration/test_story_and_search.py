@@ -11,6 +11,7 @@ import pytest
 from bot.engine import DialogEngine, HandleResult
 from storage import repositories as repo
 from storage.db import Database
+from storage.models import tickets
 from tests.support.dialog import Chat, add_officer, make_engine
 
 
@@ -140,3 +141,18 @@ async def test_every_officer_view_of_personal_data_is_logged_and_audit_shows_it(
     assert [e.action for e in logged] == ["tickets.search", "ticket.view"]
     refused = said(await chats["andi"].say(f"/audit {ref}"))
     assert "hanya untuk koordinator" in refused and "ticket.view" not in refused
+
+
+@pytest.mark.parametrize("typed", ["sjögren", "SJÖGREN", "Sjögren"])
+async def test_cari_reads_the_answers_not_the_field_names_and_knows_every_letter(
+    desk: tuple[DialogEngine, dict[str, Chat], str], typed: str
+) -> None:
+    engine, chats, ref = desk
+    async with engine.db.transaction() as conn:
+        record = await repo.get_ticket(conn, ref=ref)
+        assert record is not None
+        fields = {**record.fields, "opd": "Dinas Pendidikan Sjögren"}
+        await conn.execute(tickets.update().where(tickets.c.id == record.id).values(fields=fields))
+    assert ref in said(await chats["koor"].say(f"/cari {typed}"))
+    # "kontak" and "opd" are the fields' names: they name no ticket.
+    assert "Tidak ada tiket yang cocok" in said(await chats["koor"].say("/cari kontak"))

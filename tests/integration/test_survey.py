@@ -250,3 +250,27 @@ async def test_survei_opens_the_latest_open_survey_without_the_invitation(
     assert (await survey_row(engine.db))["status"] == "answered"
     nothing = said(await requester.say("/survei"))
     assert "Belum ada survei kepuasan yang menunggu" in nothing
+
+
+@pytest.mark.parametrize("forged", ["skm:a:u1:9", "skm:a:u1:-3", "skm:a:u1:abc", "skm:a:u1:"])
+async def test_a_forged_answer_is_asked_again_and_nothing_is_recorded(
+    world: tuple[DialogEngine, Chat, Chat, str], forged: str
+) -> None:
+    engine, requester, coordinator, ref = world
+    await requester.tap(f"skm:go:{ref}")
+    again = said(await requester.tap(forged))
+    assert "Mohon pilih salah satu jawaban" in again and "Pertanyaan 1 dari 9" in again
+    row = await survey_row(engine.db)
+    assert row["u1"] is None and row["answered_at"] is None  # opening is not answering
+    assert "Belum ada jawaban survei" in said(await coordinator.say("/laporan ikm bulan"))
+
+
+async def test_a_forged_profile_answer_is_not_stored(
+    world: tuple[DialogEngine, Chat, Chat, str],
+) -> None:
+    engine, requester, _, ref = world
+    await requester.tap(f"skm:go:{ref}")
+    for typed in ("4",) * 9 + ("lewati", "ya"):
+        await requester.say(typed)
+    await requester.tap("skm:a:usia:" + "X" * 40)
+    assert (await survey_row(engine.db))["usia"] is None
