@@ -46,6 +46,8 @@ HOLDOUT_FILE = ROOT / "tests" / "data" / "match_holdout.yaml"
 HOLDOUT2_FILE = ROOT / "tests" / "data" / "match_holdout2.yaml"
 # Written at the same time by a third writer, for tuning: the matcher may learn from it.
 DEV_FILE = ROOT / "core" / "catalog" / "examples" / "match_dev.yaml"
+# More examples for the classifier, written blind from the seeds by a fourth writer.
+TRAIN2_FILE = ROOT / "core" / "catalog" / "examples" / "match_train2.yaml"
 SYLLABLES = [c + v for c in "bdklmnrstw" for v in "aeiou"]
 FILLERS = ["tolong", "mohon", "pak", "bu", "di kantor kami", "segera ya", "sejak pagi", "min"]
 REPEATS = 3
@@ -249,6 +251,7 @@ def main() -> None:
     summary = f"tuning {100.0 * right / total:.1f}% of {total}"
     for path, note, tag in (
         (DEV_FILE, "written for tuning, tuned on", "dev"),
+        (TRAIN2_FILE, "written for the classifier to learn from", "train 2"),
         (HOLDOUT_FILE, "never tuned on; aggregate only", "held-out"),
         (HOLDOUT2_FILE, "never tuned on; aggregate only", "held-out 2"),
     ):
