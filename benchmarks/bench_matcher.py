@@ -34,11 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
 
 from core.catalog import normalize  # noqa: E402
 from core.catalog.loader import load_catalog  # noqa: E402
 from core.catalog.matching import Matcher, MatchResult  # noqa: E402
-from rapidfuzz import fuzz, process  # noqa: E402
 from core.catalog.schema import Catalog  # noqa: E402
 
 CASES_FILE = ROOT / "core" / "catalog" / "examples" / "match_cases.yaml"
