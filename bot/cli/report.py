@@ -14,22 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ikm_report import IkmFigures, ikm_dict, ikm_figures, render_ikm
 from bot.report_files import RENDERERS
 from bot.reports import period_report
 from core.catalog.loader import CatalogError, UnknownAgency, load_catalog
 from core.catalog.schema import Catalog
-from core.figures import PeriodError, PeriodFigures
+from core.figures import PeriodError
 from core.settings import get_settings
 from core.sla import CalendarError, calendar_for
+from core.sla.calendar import WorkingCalendar
 from locales import SUPPORTED, _, translator
 from storage.db import STORAGE_FAILURES, Database
+
+_T = TypeVar("_T")
 
 
 class _BadInput(Exception):
@@ -61,101 +66,42 @@ def report(
         return
     if what.casefold() != "sla":
         _fail(_BadInput(_("laporan {what} tidak dikenal: sla atau ikm.").format(what=what)), code=2)
-    settings = get_settings()
     try:
-        catalog = _catalog(agency or settings.agency)
-        calendar = calendar_for(catalog.agency, extra_dir=settings.calendar_dir)
-        start_day, end_day = _day(first, "--from"), _day(last, "--to")
-        if start_day > end_day:
-            raise _BadInput(
-                _("--from ({first}) jatuh setelah --to ({last}).").format(
-                    first=start_day.isoformat(), last=end_day.isoformat()
-                )
-            )
+        catalog, calendar, start_day, end_day = _period(agency, first, last)
         render = RENDERERS[_format(file_format, out)]
         language = _language(lang)
     except (_BadInput, CalendarError, PeriodError) as exc:
         _fail(exc, code=2)
-
-    async def main() -> PeriodFigures:
-        database = Database.from_settings(settings)
-        try:
-            async with database.transaction() as conn:
-                return await period_report(
-                    conn,
-                    catalog=catalog,
-                    calendar=calendar,
-                    first=start_day,
-                    last=end_day,
-                    now=datetime.now(UTC),
-                )
-        finally:
-            await database.dispose()
-
-    try:
-        figures = asyncio.run(main())
-    except STORAGE_FAILURES as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        _fail(
-            _BadInput(_("basis data tidak dapat dipakai: {detail}").format(detail=detail)), code=1
+    figures = _read(
+        lambda conn: period_report(
+            conn,
+            catalog=catalog,
+            calendar=calendar,
+            first=start_day,
+            last=end_day,
+            now=datetime.now(UTC),
         )
-    try:
-        out.write_bytes(render(figures, catalog, lang=language))
-    except OSError as exc:
-        _fail(
-            _BadInput(
-                _("berkas {path} tidak dapat ditulis: {detail}").format(
-                    path=out, detail=exc.strerror or exc
-                )
-            ),
-            code=2,
-        )
-    typer.echo(_("Laporan ditulis ke {path}.").format(path=out))
+    )
+    _write(out, render(figures, catalog, lang=language))
 
 
 def _ikm_report(
     first: str, last: str, out: Path, agency: str | None, file_format: str | None, lang: str
 ) -> None:
     """`servicedesk report ikm`: the satisfaction index per service and for the agency."""
-    settings = get_settings()
     try:
-        catalog = _catalog(agency or settings.agency)
-        calendar = calendar_for(catalog.agency, extra_dir=settings.calendar_dir)
-        start_day, end_day = _day(first, "--from"), _day(last, "--to")
-        if start_day > end_day:
-            raise _BadInput(
-                _("--from ({first}) jatuh setelah --to ({last}).").format(
-                    first=start_day.isoformat(), last=end_day.isoformat()
-                )
-            )
+        catalog, calendar, start_day, end_day = _period(agency, first, last)
         chosen = (file_format or out.suffix.lstrip(".") or "txt").casefold()
         if chosen not in ("json", "txt"):
             raise _BadInput(_("format laporan IKM: json atau txt."))
         language = _language(lang)
     except (_BadInput, CalendarError, PeriodError) as exc:
         _fail(exc, code=2)
-
-    async def main() -> IkmFigures:
-        database = Database.from_settings(settings)
-        try:
-            async with database.transaction() as conn:
-                return await ikm_figures(
-                    conn,
-                    agency=catalog.agency.code,
-                    calendar=calendar,
-                    first=start_day,
-                    last=end_day,
-                )
-        finally:
-            await database.dispose()
-
-    try:
-        figures = asyncio.run(main())
-    except STORAGE_FAILURES as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        _fail(
-            _BadInput(_("basis data tidak dapat dipakai: {detail}").format(detail=detail)), code=1
+    figures: IkmFigures = _read(
+        lambda conn: ikm_figures(
+            conn, agency=catalog.agency.code, calendar=calendar, first=start_day, last=end_day
         )
+    )
     if chosen == "json":
         body = json.dumps(ikm_dict(figures, catalog, lang=language), ensure_ascii=False, indent=2)
     else:
@@ -163,8 +109,49 @@ def _ikm_report(
     if str(out) == "-":
         typer.echo(body)
         return
+    _write(out, (body + "\n").encode("utf-8"))
+
+
+def _period(
+    agency: str | None, first: str, last: str
+) -> tuple[Catalog, WorkingCalendar, date, date]:
+    """The agency's catalog and calendar and the period's days, or a message to fix them."""
+    settings = get_settings()
+    catalog = _catalog(agency or settings.agency)
+    calendar = calendar_for(catalog.agency, extra_dir=settings.calendar_dir)
+    start_day, end_day = _day(first, "--from"), _day(last, "--to")
+    if start_day > end_day:
+        raise _BadInput(
+            _("--from ({first}) jatuh setelah --to ({last}).").format(
+                first=start_day.isoformat(), last=end_day.isoformat()
+            )
+        )
+    return catalog, calendar, start_day, end_day
+
+
+def _read(work: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
+    """`work` in one read transaction; an unusable database exits with status 1."""
+
+    async def main() -> _T:
+        database = Database.from_settings(get_settings())
+        try:
+            async with database.transaction() as conn:
+                return await work(conn)
+        finally:
+            await database.dispose()
+
     try:
-        out.write_text(body + "\n", encoding="utf-8")
+        return asyncio.run(main())
+    except STORAGE_FAILURES as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        _fail(
+            _BadInput(_("basis data tidak dapat dipakai: {detail}").format(detail=detail)), code=1
+        )
+
+
+def _write(out: Path, data: bytes) -> None:
+    try:
+        out.write_bytes(data)
     except OSError as exc:
         _fail(
             _BadInput(
