@@ -9,11 +9,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.labels import service_label
+from bot.labels import format_period_day, service_label
 from core import ikm
 from core.catalog.schema import Catalog
 from core.figures import period_bounds
@@ -87,7 +86,7 @@ def _line(code: str, answers: list[tuple[int | None, ...]], served: int) -> IkmL
 def render_ikm(figures: IkmFigures, catalog: Catalog, t: Translator) -> str:
     """The index in chat: the agency's figure and grade, each element, each service."""
     period = t("{first} s.d. {last}").format(
-        first=_day(figures.first, t), last=_day(figures.last, t)
+        first=format_period_day(figures.first, t), last=format_period_day(figures.last, t)
     )
     lines = [t("Indeks Kepuasan Masyarakat (IKM), {period}").format(period=period), ""]
     total = figures.total
@@ -144,11 +143,6 @@ def _number(value: float, places: int, t: Translator) -> str:
     return format_decimal(
         value, format="0." + "0" * places, locale="id_ID" if t.locale == "id" else "en_US"
     )
-
-
-def _day(day: date, t: Translator) -> str:
-    """A period's bound: "1 November 2026" (no weekday, unlike a due moment)."""
-    return format_date(day, "d MMMM y", locale=t.locale)
 
 
 def ikm_dict(figures: IkmFigures, catalog: Catalog, *, lang: str = "id") -> dict[str, object]:

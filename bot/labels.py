@@ -40,6 +40,11 @@ def format_day(day: date, t: Translator) -> str:
     return format_date(day, "EEEE, d MMMM y", locale=t.locale)
 
 
+def format_period_day(day: date, t: Translator) -> str:
+    """A report period's bound: "1 November 2026" (no weekday, unlike a due moment)."""
+    return format_date(day, "d MMMM y", locale=t.locale)
+
+
 def format_moment(moment: datetime, zone: tzinfo | str, t: Translator) -> str:
     """ "Senin, 30 November 2026 pukul 16.00 WIB" in the office's zone."""
     local = moment.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)

@@ -12,7 +12,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.labels import format_day, format_moment, service_label
+from bot.labels import format_day, format_moment, format_period_day, service_label
 from bot.office import Desk
 from core.catalog.schema import Catalog
 from core.figures import PeriodFigures, period_bounds, period_figures
@@ -180,7 +180,7 @@ def render_period(figures: PeriodFigures, desk: Desk, t: Translator) -> str:
     done = total.completion
     lines = [
         t("Laporan layanan {first} s.d. {last}").format(
-            first=_day(figures.first, t), last=_day(figures.last, t)
+            first=format_period_day(figures.first, t), last=format_period_day(figures.last, t)
         ),
         "",
         t("Tiket masuk: {count}").format(count=total.received),
@@ -226,8 +226,3 @@ def render_period(figures: PeriodFigures, desk: Desk, t: Translator) -> str:
 
 def _decimal(value: float, t: Translator) -> str:
     return format_decimal(round(value, 1), format="0.#", locale=t.locale)
-
-
-def _day(day: date, t: Translator) -> str:
-    """A period's bound: "1 November 2026" (no weekday, unlike a due moment)."""
-    return format_date(day, "d MMMM y", locale=t.locale)

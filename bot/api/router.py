@@ -106,6 +106,15 @@ def _date_query(description: str, *, alias: str | None = None, example: str) -> 
     )
 
 
+PeriodFrom = Annotated[
+    str, _date_query("First day of the period.", alias="from", example="2026-03-01")
+]
+PeriodTo = Annotated[
+    str,
+    _date_query("Last day of the period (at most 366 days).", alias="to", example="2026-03-31"),
+]
+
+
 # --------------------------------------------------------------------------- tickets
 
 
@@ -262,13 +271,8 @@ async def get_ticket(
 async def get_report(
     runtime: RuntimeDep,
     caller: ReportsReader,
-    first: Annotated[
-        str, _date_query("First day of the period.", alias="from", example="2026-03-01")
-    ],
-    last: Annotated[
-        str,
-        _date_query("Last day of the period (at most 366 days).", alias="to", example="2026-03-31"),
-    ],
+    first: PeriodFrom,
+    last: PeriodTo,
     lang: Lang = "id",
 ) -> Response:
     """SLA, completion, open tickets by age, complaints and availability for the period
@@ -296,13 +300,8 @@ async def get_report(
 async def get_ikm(
     runtime: RuntimeDep,
     caller: ReportsReader,
-    first: Annotated[
-        str, _date_query("First day of the period.", alias="from", example="2026-03-01")
-    ],
-    last: Annotated[
-        str,
-        _date_query("Last day of the period (at most 366 days).", alias="to", example="2026-03-31"),
-    ],
+    first: PeriodFrom,
+    last: PeriodTo,
     lang: Lang = "id",
 ) -> Response:
     """Survey answers given in the period (PermenPANRB 14/2017): respondents, each element's
