@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run chat test lint format bench clean
+.PHONY: install run chat test soak lint format bench clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ chat: install
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider
 
+# The long load, crash and fault suites (minutes each); see README "Reliability".
+soak: install
+	SOAK=1 $(BIN)/pytest -q -p no:cacheprovider -m soak
+
 lint: install
 	$(BIN)/ruff check bot core storage locales tests benchmarks
 	$(BIN)/mypy bot core storage locales tests
@@ -42,7 +46,7 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_matcher.py
-	$(BIN)/python benchmarks/bench_hot_path.py
+	$(BIN)/python benchmarks/bench_webhook.py --postgres auto --profile
 	$(BIN)/python benchmarks/bench_alert_sweep.py --tickets 10000 --due 50
 
 clean:

@@ -61,8 +61,11 @@ class Channel:
     lifespan: Callable[[Runtime], AbstractAsyncContextManager[None]] | None = None
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime of the app serving `request` (only exists while the app is running)."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime of the app serving `request` (only exists while the app is running).
+
+    Async (as the ones below) though it awaits nothing: FastAPI runs a plain `def` dependency in
+    its thread pool, a thread hop on every request."""
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
         raise HTTPException(status_code=503, detail="starting")
@@ -72,17 +75,17 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     """The app's settings."""
     return runtime.settings
 
 
-def get_db(runtime: RuntimeDep) -> Database:
+async def get_db(runtime: RuntimeDep) -> Database:
     """The app's database."""
     return runtime.db
 
 
-def get_pipeline(runtime: RuntimeDep) -> Pipeline:
+async def get_pipeline(runtime: RuntimeDep) -> Pipeline:
     """The inbound pipeline: dialog engine, then immediate delivery of the replies."""
     return runtime.pipeline
 

@@ -67,6 +67,18 @@ class HandleResult:
     duplicate: bool
     replies: list[Outbound] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
+    # The rows claimed for sending in the update's transaction (`Claim`), in id order; None
+    # when no claim was made there (none asked, or the apology after a rollback).
+    claimed: list[repo.OutboxRecord] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Claim the replies for immediate sending inside the update's own transaction: one
+    transaction per update instead of two, and no sweep can take them in between."""
+
+    channels: tuple[str, ...]
+    holder: str | None = None
 
 
 class DialogEngine:
@@ -94,12 +106,23 @@ class DialogEngine:
         self.default_locale = normalize(settings.locale)
         self._capacity_services = [s for s in self.catalog.services if s.daily_capacity]
 
-    async def handle(self, msg: Inbound) -> HandleResult:
-        """Process one inbound message; replies are queued in the outbox (their ids returned)."""
+    async def handle(self, msg: Inbound, *, claim: Claim | None = None) -> HandleResult:
+        """Process one inbound message; replies are queued in the outbox (their ids returned)
+        and, with `claim`, claimed for the caller to send."""
         now = self.clock()
         try:
             async with self.db.transaction() as conn:
-                return await self._handle(conn, msg, now)
+                result = await self._handle(conn, msg, now)
+                if claim is not None and not result.duplicate:
+                    result.claimed = await repo.claim_outbox(
+                        conn,
+                        now=now,
+                        limit=len(result.outbox_ids),
+                        ids=result.outbox_ids,
+                        channels=claim.channels,
+                        holder=claim.holder,
+                    )
+                return result
         except Exception as exc:
             if can_retry(exc):
                 # Nothing was recorded (not even the inbox row): the channel answers non-2xx and

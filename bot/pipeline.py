@@ -11,11 +11,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot import metrics
-from bot.delivery import PermanentFailure, RetryAfter, Sender, deliver_pending
-from bot.engine import DialogEngine, HandleResult
+from bot.delivery import (
+    PermanentFailure,
+    RetryAfter,
+    Sender,
+    SentMarks,
+    deliver_pending,
+    send_claimed,
+)
+from bot.engine import Claim, DialogEngine, HandleResult
 from bot.messages import Inbound, Outbound
+from bot.pacing import bulk_relay
 from core.clock import utcnow
 from storage.db import STORAGE_FAILURES, Database
+from storage.repositories import OutboxRecord
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,7 @@ class Pipeline:
         self.clock = clock
         # Names this server on the outbox rows it claims (storage.replica).
         self.holder = holder
+        self.marks = SentMarks(db)
 
     async def process(self, inbound: Inbound) -> HandleResult:
         """Handle `inbound` durably, then try to send its replies once.
@@ -82,7 +92,9 @@ class Pipeline:
         metrics.UPDATES_IN.labels(channel=channel).inc()
         started = time.perf_counter()
         try:
-            result = await self.engine.handle(inbound)
+            result = await self.engine.handle(
+                inbound, claim=Claim(channels=tuple(self.senders), holder=self.holder)
+            )
         except STORAGE_FAILURES as exc:
             metrics.count_error(channel, "storage")
             raise DurableWriteError(type(exc).__name__) from exc
@@ -94,8 +106,21 @@ class Pipeline:
         if result.duplicate:
             metrics.DUPLICATES.labels(channel=channel).inc()
             return result
-        await self.deliver(channel, result.outbox_ids)
+        if result.claimed is None:
+            await self.deliver(channel, result.outbox_ids)
+        else:
+            await self._send(channel, result.claimed)
         return result
+
+    async def _send(self, channel: str, claimed: Sequence[OutboxRecord]) -> None:
+        """Send the rows claimed in the update's transaction; what fails stays for the sweep."""
+        if not claimed:
+            return
+        try:
+            await send_claimed(self.db, self.senders, claimed, now=self.clock(), marks=self.marks)
+        except Exception:
+            metrics.count_error(channel, "delivery")
+            log.exception("immediate delivery failed on %s; left for the outbox sweep", channel)
 
     async def deliver(self, channel: str, outbox_ids: Sequence[int]) -> None:
         """Send these outbox rows now; whatever fails stays pending for the sweep."""
@@ -111,10 +136,12 @@ class Pipeline:
             log.exception("immediate delivery failed on %s; left for the outbox sweep", channel)
 
     async def sweep(self) -> None:
-        """Send the due outbox rows (the scheduler's retry job), batch after batch."""
-        for _ in range(SWEEP_MAX_BATCHES):
-            report = await deliver_pending(
-                self.db, self.senders, now=self.clock(), limit=SWEEP_BATCH, holder=self.holder
-            )
-            if report.sent + report.retried + report.failed < SWEEP_BATCH:
-                return
+        """Send the due outbox rows (the scheduler's retry job), batch after batch, as a bulk
+        relay: paced senders wait for their platform's rate limits here (bot.pacing)."""
+        with bulk_relay():
+            for _ in range(SWEEP_MAX_BATCHES):
+                report = await deliver_pending(
+                    self.db, self.senders, now=self.clock(), limit=SWEEP_BATCH, holder=self.holder
+                )
+                if report.sent + report.retried + report.failed < SWEEP_BATCH:
+                    return

@@ -26,6 +26,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from storage.sqlite_driver import async_creator
+
 if TYPE_CHECKING:
     from core.settings import Settings
 
@@ -137,15 +139,25 @@ class Database:
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 300}
-        engine = create_async_engine(self.url, echo=echo, **kwargs)
+        # `transaction()` always ends its block with COMMIT or ROLLBACK, so the pool's own
+        # rollback on every check-in is one more trip to the driver thread for nothing.
+        engine = create_async_engine(
+            self.url,
+            echo=echo,
+            async_creator=async_creator(self.url),
+            pool_reset_on_return=None,
+            **kwargs,
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control away from the driver so BEGIN IMMEDIATE below is ours.
-    dbapi_connection.isolation_level = None
+    # Take transaction control away from the driver so BEGIN IMMEDIATE below is ours
+    # (storage.sqlite_driver opens its connections that way already).
+    if dbapi_connection.isolation_level is not None:
+        dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in (
         "PRAGMA journal_mode=WAL",

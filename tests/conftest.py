@@ -203,3 +203,16 @@ def _copy_sqlite(template: Path, tmp_path: Path) -> Database:
     target = tmp_path / "servicedesk.db"
     shutil.copyfile(template, target)
     return Database(f"sqlite+aiosqlite:///{target}")
+
+
+# --------------------------------------------------------------------------- soak suites
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.soak` tests run only under `make soak` (SOAK=1): they take minutes."""
+    if os.environ.get("SOAK", "") == "1":
+        return
+    skip = pytest.mark.skip(reason="a soak suite: run it with `make soak`")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)

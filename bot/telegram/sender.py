@@ -14,6 +14,7 @@ from telegram import error as tg_error
 from bot.delivery import PermanentFailure, RetryAfter
 from bot.handlers.commands import Audience
 from bot.messages import Outbound
+from bot.telegram import lean
 from bot.telegram.commands import set_chat_menu
 from bot.telegram.render import keyboard, split_text
 
@@ -34,8 +35,12 @@ class TelegramSender:
                 await set_chat_menu(self.bot, chat_id, _MENUS[message.menu])
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
-                await self.bot.send_message(
-                    chat_id=chat_id, text=chunk, reply_markup=markup if last else None
+                await lean.call(
+                    self.bot,
+                    "sendMessage",
+                    chat_id=chat_id,
+                    text=chunk,
+                    reply_markup=markup.to_dict() if last and markup is not None else None,
                 )
             if message.document is not None:
                 document = message.document

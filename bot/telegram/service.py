@@ -21,6 +21,7 @@ from bot import metrics, outbox_keys
 from bot.messages import Outbound
 from bot.pipeline import DurableWriteError, Pipeline
 from bot.replies import record_and_reply
+from bot.telegram import lean
 from bot.telegram.adapter import CHANNEL, Origin, Unprocessable, origin_of, to_inbound
 from bot.telegram.files import FetchFailed, FileFetcher, FileTooLarge
 from core.clock import utcnow
@@ -136,15 +137,18 @@ class TelegramService:
         if query is None or not isinstance(query.id, str):
             return
         try:
-            await self.bot.answer_callback_query(query.id)
+            await lean.call(self.bot, "answerCallbackQuery", callback_query_id=query.id)
         except tg_error.TelegramError as exc:
             # Usually a redelivered or very old tap ("query is too old"): nothing to do.
             log.info("answerCallbackQuery failed: %s", type(exc).__name__)
         message = query.message
         if isinstance(message, Message) and isinstance(message.message_id, int):
             try:
-                await self.bot.edit_message_reply_markup(
-                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+                await lean.call(
+                    self.bot,
+                    "editMessageReplyMarkup",
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
                 )
             except tg_error.TelegramError as exc:
                 log.info("could not remove a tapped keyboard: %s", type(exc).__name__)

@@ -114,7 +114,7 @@ def _throttle(runtime: Runtime) -> Throttle:
     return throttle
 
 
-def get_session(request: Request, runtime: RuntimeDep) -> WebSession:
+async def get_session(request: Request, runtime: RuntimeDep) -> WebSession:
     """The request's session, or a new one when the cookie is missing, forged or expired."""
     secure = request.url.scheme == "https"
     session_id = _codec(runtime).decode(request.cookies.get(COOKIE_NAME))

@@ -55,7 +55,13 @@ class TicketRecord:
 
 def insert_for(conn: AsyncConnection, table: Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    if conn.dialect.name == "postgresql":
+    return insert_for_dialect(conn.dialect.name, table)
+
+
+def insert_for_dialect(dialect: str, table: Table) -> Any:
+    """The INSERT of the dialect named `dialect` (for statements built once, ahead of a
+    connection)."""
+    if dialect == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
 

@@ -7,25 +7,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import channel_identities, inbox
-from storage.repositories._rows import insert_for
+from storage.repositories._rows import insert_for_dialect
 
 
 async def record_inbound(
     conn: AsyncConnection, *, channel: str, update_id: str, at: datetime
 ) -> bool:
     """Remember an update; False when it was already processed (a redelivery to ignore)."""
-    stmt = (
-        insert_for(conn, inbox)
-        .values(channel=channel, update_id=update_id, received_at=at)
+    stmt = _record_statement(conn.dialect.name)
+    values = {"channel": channel, "update_id": update_id, "received_at": at}
+    return (await conn.execute(stmt, values)).first() is not None
+
+
+@cache
+def _record_statement(dialect: str) -> Any:
+    """Built once per dialect (the hot path runs it on every update); values come at execute."""
+    return (
+        insert_for_dialect(dialect, inbox)
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(inbox.c.id)
     )
-    return (await conn.execute(stmt)).first() is not None
 
 
 async def get_last_inbound_at(

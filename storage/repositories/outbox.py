@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import outbox
-from storage.repositories._rows import _record, insert_for
+from storage.repositories._rows import _record, insert_for_dialect
 
 OUTBOX_PENDING = "pending"
 # Scheduled for later (`enqueue(not_before=...)`, e.g. office hours): claimable once due, and,
@@ -56,23 +57,28 @@ async def enqueue(
     A message `not_before` a later time is held: the chat's other messages do not wait for it.
     """
     held = not_before is not None and not_before > at
-    stmt = (
-        insert_for(conn, outbox)
-        .values(
-            key=key,
-            channel=channel,
-            recipient=recipient,
-            payload=dict(payload),
-            status=OUTBOX_HELD if held else OUTBOX_PENDING,
-            attempts=0,
-            next_attempt_at=not_before or at,
-            created_at=at,
-        )
+    values = {
+        "key": key,
+        "channel": channel,
+        "recipient": recipient,
+        "payload": dict(payload),
+        "status": OUTBOX_HELD if held else OUTBOX_PENDING,
+        "attempts": 0,
+        "next_attempt_at": not_before or at,
+        "created_at": at,
+    }
+    value = (await conn.execute(_enqueue_statement(conn.dialect.name), values)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+@cache
+def _enqueue_statement(dialect: str) -> Any:
+    """Built once per dialect (every reply runs it); values come at execute."""
+    return (
+        insert_for_dialect(dialect, outbox)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(outbox.c.id)
     )
-    value = (await conn.execute(stmt)).scalar_one_or_none()
-    return None if value is None else int(value)
 
 
 async def claim_outbox(
@@ -93,14 +99,43 @@ async def claim_outbox(
     holder, started again, hands them back with `release_leases`); on PostgreSQL rows locked
     by a concurrent claimer are skipped (`FOR UPDATE SKIP LOCKED`). A message waits while an
     earlier message to the same recipient is deferred or outside this claim, so a chat's
-    messages arrive in order. Commit the claim before sending.
+    messages arrive in order. Commit the claim before sending (or claim inside the transaction
+    that queued the rows: nobody else can see them before it commits).
     """
+    if ids is not None and not ids:
+        return []
+    wanted = set(channels or ()) | ({channel} if channel is not None else set())
+    by_channel = channel is not None or channels is not None
+    if by_channel and not wanted:
+        return []
+    stmt = _claim_statement(
+        by_ids=ids is not None, by_channel=by_channel, postgres=conn.dialect.name == "postgresql"
+    )
+    params: dict[str, Any] = {
+        "claim_now": now,
+        "claim_limit": limit,
+        "claim_until": now + lease,
+        "claim_holder": holder,
+    }
+    if ids is not None:
+        params["claim_ids"] = list(ids)
+    if by_channel:
+        params["claim_channels"] = sorted(wanted)
+    rows = [_record(OutboxRecord, row) for row in await conn.execute(stmt, params)]
+    return sorted(rows, key=lambda r: r.id)
+
+
+@cache
+def _claim_statement(*, by_ids: bool, by_channel: bool, postgres: bool) -> Any:
+    """`claim_outbox`'s UPDATE, built once per shape: building it (two aliases, a correlated
+    subquery) cost more than running it on the hot path."""
     o = outbox.alias("o")
     e = outbox.alias("e")
+    now = bindparam("claim_now", type_=outbox.c.next_attempt_at.type)
     # An earlier pending message blocks this one unless it is claimed in the same batch.
     earlier_blocks = e.c.next_attempt_at > now
-    if ids is not None:
-        earlier_blocks = earlier_blocks | e.c.id.not_in(list(ids))
+    if by_ids:
+        earlier_blocks = earlier_blocks | e.c.id.not_in(bindparam("claim_ids", expanding=True))
     blocked = exists().where(
         e.c.channel == o.c.channel,
         e.c.recipient == o.c.recipient,
@@ -113,40 +148,49 @@ async def claim_outbox(
         o.c.next_attempt_at <= now,
         ~blocked,
     ]
-    if ids is not None:
-        if not ids:
-            return []
-        conditions.append(o.c.id.in_(list(ids)))
-    wanted = set(channels or ()) | ({channel} if channel is not None else set())
-    if channel is not None or channels is not None:
-        if not wanted:
-            return []
-        conditions.append(o.c.channel.in_(sorted(wanted)))
-    candidates = select(o.c.id).where(and_(*conditions)).order_by(o.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
+    if by_ids:
+        conditions.append(o.c.id.in_(bindparam("claim_ids", expanding=True)))
+    if by_channel:
+        conditions.append(o.c.channel.in_(bindparam("claim_channels", expanding=True)))
+    candidates = (
+        select(o.c.id).where(and_(*conditions)).order_by(o.c.id).limit(bindparam("claim_limit"))
+    )
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True)
-    stmt = (
+    return (
         update(outbox)
         .where(outbox.c.id.in_(candidates.scalar_subquery()))
         .values(
-            next_attempt_at=now + lease,
+            next_attempt_at=bindparam("claim_until", type_=outbox.c.next_attempt_at.type),
             attempts=outbox.c.attempts + 1,
             status=OUTBOX_PENDING,
-            lease_holder=holder,
+            lease_holder=bindparam("claim_holder", type_=outbox.c.lease_holder.type),
         )
         .returning(*outbox.c)
     )
-    rows = [_record(OutboxRecord, row) for row in await conn.execute(stmt)]
-    return sorted(rows, key=lambda r: r.id)
 
 
-async def mark_sent(conn: AsyncConnection, *, id: int, at: datetime) -> None:
-    """The message was delivered."""
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == id)
-        .values(status=OUTBOX_SENT, sent_at=at, last_error=None, lease_holder=None)
+async def mark_sent(
+    conn: AsyncConnection, *, id: int | None = None, ids: Collection[int] = (), at: datetime
+) -> None:
+    """The message `id` (or every message in `ids`) was delivered."""
+    wanted = [*ids, *([id] if id is not None else [])]
+    if not wanted:
+        return
+    await conn.execute(_MARK_SENT, [{"sent_id": one, "sent_at_value": at} for one in wanted])
+
+
+# One statement for every call (executemany when several rows were sent together).
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("sent_id"))
+    .values(
+        status=OUTBOX_SENT,
+        sent_at=bindparam("sent_at_value", type_=outbox.c.sent_at.type),
+        last_error=None,
+        lease_holder=None,
     )
+)
 
 
 async def mark_retry(

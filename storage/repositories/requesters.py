@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +17,7 @@ from storage.models import (
     survey_responses,
     tickets,
 )
-from storage.repositories._rows import insert_for
+from storage.repositories._rows import insert_for_dialect
 
 
 async def get_or_create_requester(
@@ -32,14 +34,9 @@ async def get_or_create_requester(
     Also stamps `last_inbound_at` (WhatsApp's 24-hour window).
     """
     # One upsert in the common case; its row lock also stops two replicas creating two requesters.
-    upsert = insert_for(conn, channel_identities).values(
-        channel=channel, external_id=external_id, last_inbound_at=at
-    )
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["channel", "external_id"],
-        set_={"last_inbound_at": upsert.excluded.last_inbound_at},
-    ).returning(channel_identities.c.id, channel_identities.c.requester_id)
-    identity_id, requester_id = (await conn.execute(upsert)).one()
+    upsert = _identity_upsert(conn.dialect.name)
+    values = {"channel": channel, "external_id": external_id, "last_inbound_at": at}
+    identity_id, requester_id = (await conn.execute(upsert, values)).one()
     if requester_id is not None:
         return int(requester_id)
     new_id = (
@@ -55,6 +52,16 @@ async def get_or_create_requester(
         .values(requester_id=new_id)
     )
     return int(new_id)
+
+
+@cache
+def _identity_upsert(dialect: str) -> Any:
+    """Built once per dialect (the hot path runs it on every update)."""
+    upsert = insert_for_dialect(dialect, channel_identities)
+    return upsert.on_conflict_do_update(
+        index_elements=["channel", "external_id"],
+        set_={"last_inbound_at": upsert.excluded.last_inbound_at},
+    ).returning(channel_identities.c.id, channel_identities.c.requester_id)
 
 
 async def load_profile(conn: AsyncConnection, *, requester_id: int) -> dict[str, str]:

@@ -3,6 +3,7 @@ failed send waits in the outbox for the sweep, redeliveries do nothing, metrics 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import metrics
-from bot.delivery import RetryAfter
-from bot.engine import DialogEngine
+from bot.delivery import RetryAfter, deliver_pending
+from bot.engine import Claim, DialogEngine
 from bot.messages import Inbound, Outbound
 from bot.pipeline import CountingSender, DurableWriteError, Pipeline
 from core.settings import Settings
@@ -177,3 +178,47 @@ async def test_one_sweep_drains_a_backlog_larger_than_a_batch(
 
     assert len(sender.sent) == len(waiting)
     assert set(await statuses(sqlite_db)) == {"sent"}
+
+
+class SlowSender(RecordingSender):
+    """A channel that takes a moment per message, so updates overlap."""
+
+    async def send(self, recipient: str, message: Outbound) -> None:
+        await asyncio.sleep(0.01)
+        await super().send(recipient, message)
+
+
+async def test_a_sweep_running_while_an_update_is_handled_never_takes_its_replies(
+    db: Database, tmp_path: Path
+) -> None:
+    sender = RecordingSender()
+    clock = Clock()
+    pipeline = build(db, tmp_path, clock, {CHANNEL: sender})
+
+    # The update's own transaction claims its replies: a sweep right after it finds nothing.
+    result = await pipeline.engine.handle(
+        message("/start", "1"), claim=Claim(channels=(CHANNEL,), holder="this-server")
+    )
+    swept = await deliver_pending(db, {CHANNEL: sender}, now=clock())
+
+    assert result.claimed and [row.id for row in result.claimed] == result.outbox_ids
+    assert swept.sent == 0 and sender.sent == []
+
+
+async def test_replies_of_concurrent_updates_are_all_recorded_as_sent_and_never_resent(
+    db: Database, tmp_path: Path
+) -> None:
+    sender = SlowSender()
+    clock = Clock()
+    pipeline = build(db, tmp_path, clock, {CHANNEL: sender})
+
+    results = await asyncio.gather(
+        *(pipeline.process(message("/start", str(n), chat=str(100 + n))) for n in range(12))
+    )
+    queued = sum(len(r.outbox_ids) for r in results)
+    assert len(sender.sent) == queued
+    assert await statuses(db) == ["sent"] * queued
+    # A restart hands back unmarked claims: there are none, so nothing goes out twice.
+    clock.now += timedelta(hours=1)
+    await pipeline.sweep()
+    assert len(sender.sent) == queued
