@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     # --- server (channels) ---
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     web_session_secret: str = ""
 
     # --- uploads, disk and abuse limits (README "Security") ---

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from bot.cli.logs import configure_logging
 from core.settings import get_settings
 from locales import _
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(help="Run the server.")
 
@@ -15,6 +20,9 @@ app = typer.Typer(help="Run the server.")
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default: HOST, 127.0.0.1)."),
     port: int = typer.Option(None, help="Port to listen on (default: PORT, 8000)."),
+    workers: int = typer.Option(
+        None, help="Server processes (default: WORKERS, 1); several need PostgreSQL."
+    ),
 ) -> None:
     """Serve the web chat, the channel webhooks, /healthz and /metrics until stopped."""
     import uvicorn
@@ -24,6 +32,10 @@ def serve(
 
     settings = get_settings()
     server_level = configure_logging(settings.log_level)
+    processes = workers or settings.workers
+    if processes > 1:
+        _serve_workers(processes, host or settings.host, port or settings.port, server_level)
+        return
     try:
         # Held until this process ends: a second server on the same SQLite file is refused.
         replica = claim_replica(settings.data_dir, settings.database_url)
@@ -50,6 +62,43 @@ def serve(
         )
     finally:
         replica.release()
+
+
+def _serve_workers(processes: int, host: str, port: int, server_level: int) -> None:
+    """Several processes on one port (uvicorn's workers), each a replica of its own."""
+    import uvicorn
+    from sqlalchemy.engine import make_url
+
+    if make_url(get_settings().database_url).get_backend_name() == "sqlite":
+        typer.echo(
+            _(
+                "SQLite hanya dapat dipakai satu proses server. Untuk beberapa proses "
+                "(WORKERS), pakai PostgreSQL (DATABASE_URL)."
+            ),
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    uvicorn.run(
+        "bot.cli.serve:worker_app",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=server_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (uvicorn calls this in each): our logging, then the app,
+    which claims its own replica id at start."""
+    from bot.server import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.server import create_app
@@ -89,3 +90,32 @@ async def test_replicas_on_postgresql_share_one_database(
             assert first.state.runtime.pipeline.holder != second.state.runtime.pipeline.holder
     finally:
         await other_pool.dispose()
+
+
+def test_several_worker_processes_on_sqlite_are_refused_with_a_plain_message(
+    tmp_path: Path, servers: list[Server]
+) -> None:
+    server = Server(server_env(tmp_path, WORKERS="2"), tmp_path / "workers.log").start(wait=False)
+    servers.append(server)
+
+    assert server.wait_exit() == 1
+    said = server.output()
+    assert "PostgreSQL" in said and "WORKERS" in said and "Traceback" not in said
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_on_postgresql_serve_one_port_as_two_replicas(
+    postgres_db: Database, tmp_path: Path, servers: list[Server]
+) -> None:
+    url = postgres_db.url.render_as_string(hide_password=False)
+    server = Server(
+        server_env(tmp_path, WORKERS="2", DATABASE_URL=url), tmp_path / "workers.log"
+    ).start()
+    servers.append(server)
+
+    for _ in range(20):
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+    # Each worker claimed a replica slot of its own in DATA_DIR.
+    slots = sorted(p.name for p in (tmp_path / "data").glob("replica-*.lock"))
+    assert len(slots) >= 2
+    assert "Traceback" not in server.output()
