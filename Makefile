@@ -47,7 +47,9 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_matcher.py
 	$(BIN)/python benchmarks/bench_webhook.py --postgres auto --profile
-	$(BIN)/python benchmarks/bench_alert_sweep.py --tickets 10000 --due 50
+	$(BIN)/python benchmarks/bench_sweeps.py --postgres auto
+	$(BIN)/python benchmarks/bench_outbox_relay.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

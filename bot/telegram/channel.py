@@ -20,8 +20,10 @@ from telegram.request import HTTPXRequest
 
 from bot.deps import Runtime
 from bot.telegram.adapter import CHANNEL
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.commands import register_commands
 from bot.telegram.files import FileFetcher
+from bot.telegram.pacing import paced
 from bot.telegram.polling import ALLOWED_UPDATES, poll_forever
 from bot.telegram.sender import TelegramSender
 from bot.telegram.service import TelegramService
@@ -77,7 +79,7 @@ def make_bot(settings: Settings) -> Bot:
         settings.telegram_bot_token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
-        request=HTTPXRequest(
+        request=AiohttpRequest(
             connection_pool_size=32,
             connect_timeout=10.0,
             read_timeout=20.0,
@@ -105,7 +107,7 @@ async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         bot=bot, service=service, mode=mode, webhook_secret=webhook_secret(settings)
     )
     runtime.services[CHANNEL] = telegram
-    runtime.add_sender(CHANNEL, TelegramSender(bot))
+    runtime.add_sender(CHANNEL, paced(TelegramSender(bot)))
     task = asyncio.create_task(_run(telegram, settings), name="telegram")
     try:
         yield
