@@ -63,6 +63,10 @@ MAX_TEXT_CHARS = 4096
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
 _NUMBER = re.compile(r"[0-9]{1,18}")
+# The largest outbox id (an INTEGER column: 32 bits on PostgreSQL). A larger number in a cursor,
+# an acknowledgement or a document address names no message; passed to the database it would
+# fail the query (PostgreSQL refuses it, SQLite cannot bind one past 64 bits).
+MAX_OUTBOX_ID = 2**31 - 1
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -154,6 +158,12 @@ def _t(lang: str | None = None) -> Translate:
 def _json(data: dict[str, Any], status: int = 200) -> JSONResponse:
     """A JSON answer that is never cached (it is per session)."""
     return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _outbox_id(raw: str | None) -> int | None:
+    """An outbox id from a path; None when it is not a number or no message can have it."""
+    number = _number(raw)
+    return number if number is not None and number <= MAX_OUTBOX_ID else None
 
 
 def _number(raw: str | None) -> int | None:
@@ -380,6 +390,8 @@ async def get_messages(request: Request, runtime: RuntimeDep, session: SessionDe
     t = _t()
     raw = request.query_params.get("after")
     after = _number(raw)
+    if after is not None:
+        after = min(after, MAX_OUTBOX_ID)  # nothing comes after the last possible id
     try:
         try:
             _throttle(runtime).request(request)
@@ -435,11 +447,11 @@ async def acknowledge_messages(
             ack = AckIn.model_validate_json(body)
         except ValidationError:
             raise PoliteError(400, t("Permintaan tidak valid.")) from None
+        # Ids no message can have are left out (as the ids of other sessions' messages are).
+        ids = [i for i in ack.ids if 0 < i <= MAX_OUTBOX_ID]
         try:
             async with runtime.db.transaction() as conn:
-                marked = await mailbox.acknowledge(
-                    conn, recipient=session.id, ids=[i for i in ack.ids if i > 0], now=_now()
-                )
+                marked = await mailbox.acknowledge(conn, recipient=session.id, ids=ids, now=_now())
         except STORAGE_FAILURES:
             raise _busy(t) from None
     except PoliteError as exc:
@@ -597,7 +609,7 @@ async def document(
     except Throttled as exc:
         return _too_many(t, exc).response()
     row = None
-    wanted = _number(outbox_id)
+    wanted = _outbox_id(outbox_id)
     if wanted is not None:
         try:
             async with runtime.db.transaction() as conn:

@@ -10,12 +10,20 @@ when Meta answers error 131047 (so without a lookup, Meta's answer alone decides
 Errors: 429 and Meta's rate-limit codes → `RetryAfter`; other 4xx → `PermanentFailure`;
 5xx, timeouts and network errors → `TransientSendError` (the outbox retries with backoff).
 Reasons never carry personal data: only HTTP statuses, Meta error codes and fixed words.
+
+A message may take several API calls (a long text before its buttons, a text before its
+document). When a later call fails, the outbox retries the whole message; the sender remembers
+(in memory, for a few hours) which calls of it Meta already accepted and sends only the rest,
+so the contact does not read the text twice. A retry on another replica or after a restart
+sends it whole again (at-least-once, like any send cut off by a crash).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +31,7 @@ from typing import Any
 import httpx
 
 from bot.delivery import PermanentFailure, RetryAfter
+from bot.half_sent import HalfSent
 from bot.messages import Outbound
 from bot.whatsapp import render as wrender
 from core.clock import utcnow
@@ -106,6 +115,7 @@ class WhatsAppSender:
         self._messages_url = f"{base}/{settings.whatsapp_phone_number_id}/messages"
         self._media_url = f"{base}/{settings.whatsapp_phone_number_id}/media"
         self._headers = {"Authorization": f"Bearer {settings.whatsapp_access_token}"}
+        self._half_sent = HalfSent()
 
     async def send(self, recipient: str, message: Outbound) -> None:
         """Deliver `message` to the contact `recipient` (a wa_id), or raise why not."""
@@ -116,11 +126,20 @@ class WhatsAppSender:
         # The adapter's own words (list button, "Lainnya…") follow the conversation's language.
         with use_locale(contact.locale if contact is not None else self.settings.locale):
             parts = wrender.render(message)
+        key = (recipient, parts_digest(parts))
+        # Calls of this message Meta accepted before a later one failed: not sent again.
+        done = self._half_sent.take(key)
         try:
-            for part in parts:
-                await self._send_part(recipient, part)
+            for index, part in enumerate(parts):
+                if index >= done:
+                    await self._send_part(recipient, part)
+                    done = index + 1
         except _WindowClosed:
             await self._send_template(recipient, message)
+        except BaseException:
+            if 0 < done < len(parts):
+                self._half_sent.remember(key, done)
+            raise
 
     def in_window(self, contact: Contact) -> bool:
         """True when the contact wrote to us within the last 24 hours (minus a margin)."""
@@ -186,6 +205,26 @@ class WhatsAppSender:
         if response.is_success:
             return data
         raise _failure(response, data)
+
+
+def parts_digest(parts: Sequence[wrender.Part]) -> str:
+    """A digest naming a rendered message (a document by its bytes' checksum)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, wrender.Upload):
+            document = part.document
+            described: Any = [
+                "upload",
+                document.filename,
+                document.mime,
+                hashlib.sha256(document.data).hexdigest(),
+                part.caption,
+            ]
+        else:
+            described = part
+        digest.update(json.dumps(described, sort_keys=True, ensure_ascii=False).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 def _failure(response: httpx.Response, data: dict[str, Any]) -> Exception:

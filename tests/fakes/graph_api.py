@@ -9,6 +9,10 @@ test talks plain HTTP through httpx exactly as it would to graph.facebook.com.
         graph.fail_next(429, retry_after=7)
         ...
         graph.sent_to("628123")  # the message objects POSTed to /messages for that contact
+
+`graph.fail_at_random(Flakiness(rate=0.3, seed=1))` fails a share of the sends at random but
+reproducibly (tests/fakes/flaky.py): 500s, Meta's rate-limit errors, stalls past the client's
+timeout, and messages accepted but answered too late (`Call.late`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.fakes.flaky import Decision, Flakiness, Outcome
+
 VERSION = "v21.0"
 CONTACT = "6281234567890"  # the requester's wa_id in tests
 PHONE_NUMBER_ID = "1000100"
@@ -56,6 +62,9 @@ class Call:
     form: dict[str, str] = field(default_factory=dict)
     file: tuple[str, str, bytes] | None = None  # (filename, content type, data) of an upload
     status: int = 200  # what the fake answered
+    # Accepted (the contact got it) but answered only after the client's timeout
+    # (fail_at_random): the client saw a failure, so the outbox sending it again is expected.
+    late: bool = False
 
 
 @dataclass
@@ -73,6 +82,7 @@ class _Failure:
     retry_after: float | None
     path_contains: str
     stall: float = 0.0  # seconds to wait before answering (to make the client time out)
+    when: Callable[[Any], bool] | None = None  # only requests whose JSON body this accepts
 
 
 class FakeGraphApi:
@@ -89,6 +99,8 @@ class FakeGraphApi:
         self._lock = threading.Lock()
         self._uploads = 0
         self._sent = 0
+        self._flaky: Flakiness | None = None
+        self._stalling = 0
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -161,17 +173,48 @@ class FakeGraphApi:
         retry_after: float | None = None,
         times: int = 1,
         path_contains: str = "/messages",
+        when: Callable[[Any], bool] | None = None,
     ) -> None:
-        """Answer the next `times` matching requests with `status` (and Meta error `code`)."""
+        """Answer the next `times` matching requests with `status` (and Meta error `code`);
+        `when`: only requests whose JSON body it accepts (e.g. the interactive part)."""
         with self._lock:
             self._failures.extend(
-                _Failure(status, code, retry_after, path_contains) for _ in range(times)
+                _Failure(status, code, retry_after, path_contains, when=when) for _ in range(times)
             )
 
     def stall_next(self, seconds: float, *, path_contains: str = "/messages") -> None:
         """Keep the next matching request waiting `seconds`, then answer 500."""
         with self._lock:
             self._failures.append(_Failure(500, None, None, path_contains, stall=seconds))
+
+    def fail_at_random(self, flakiness: Flakiness) -> Flakiness:
+        """From now on fail a share of POST /messages as `flakiness` decides (per contact and
+        message): HTTP 500 (Meta error 131000), Meta's rate-limit errors (429 with Retry-After,
+        130429, 131056), a stall past the client's timeout ending in a 500, or the message
+        accepted and answered too late (`Call.late`)."""
+        with self._lock:
+            self._flaky = flakiness
+        return flakiness
+
+    def stop_failing(self) -> None:
+        """Answer every request normally again."""
+        with self._lock:
+            self._flaky = None
+
+    @property
+    def stalling(self) -> int:
+        """Answers held back by a random stall right now."""
+        with self._lock:
+            return self._stalling
+
+    def accepted(self) -> list[Call]:
+        """Every POST /messages the fake accepted (late ones included), in order of arrival."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.path.endswith("/messages") and c.status == 200 and isinstance(c.json, dict)
+            ]
 
     def sent(self) -> list[dict[str, Any]]:
         """Every message object accepted by POST /messages, in order."""
@@ -234,9 +277,22 @@ class FakeGraphApi:
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             return self._error(call, 400, 100, "Invalid parameter")
         with self._lock:
+            flaky = self._flaky
+        late = None
+        if flaky is not None:
+            key = json.dumps(
+                [body.get("to"), body.get("type"), readable_text(body)], ensure_ascii=False
+            )
+            decision = flaky.decide(key)
+            if decision.outcome is Outcome.LATE:
+                late = flaky.stall
+            elif decision.outcome is not Outcome.OK:
+                return await self._random_failure(call, decision.outcome, decision, flaky)
+        with self._lock:
             self._sent += 1
             wamid = f"wamid.FAKE{self._sent:06d}"
-        return self._ok(
+        call.late = late is not None
+        response = self._ok(
             call,
             {
                 "messaging_product": "whatsapp",
@@ -244,6 +300,35 @@ class FakeGraphApi:
                 "messages": [{"id": wamid}],
             },
         )
+        if late is not None:
+            await self._stall(late)
+        return response
+
+    async def _random_failure(
+        self, call: Call, outcome: Outcome, decision: Decision, flaky: Flakiness
+    ) -> Response:
+        """One of the failures `fail_at_random` picks, recorded before any stall."""
+        if outcome is Outcome.RATE_LIMITED:
+            shape = decision.variant % 3
+            if shape == 0:  # throughput: 429 with Retry-After
+                headers = {"Retry-After": str(decision.retry_after)}
+                return self._error(call, 429, 80007, "Rate limit issues", headers)
+            if shape == 1:  # Cloud API throughput (the sender waits its default)
+                return self._error(call, 400, 130429, "Rate limit hit")
+            return self._error(call, 400, 131056, "(Business Account, Consumer Account) pair rate")
+        response = self._error(call, 500, 131000, "Something went wrong")
+        if outcome is Outcome.STALL:
+            await self._stall(flaky.stall)
+        return response
+
+    async def _stall(self, seconds: float) -> None:
+        with self._lock:
+            self._stalling += 1
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            with self._lock:
+                self._stalling -= 1
 
     async def _upload(self, request: Request) -> Response:
         form = await request.form()
@@ -314,7 +399,14 @@ class FakeGraphApi:
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return self._error(call, 401, 190, "Invalid OAuth access token")
         with self._lock:
-            failure = next((f for f in self._failures if f.path_contains in request.url.path), None)
+            failure = next(
+                (
+                    f
+                    for f in self._failures
+                    if f.path_contains in request.url.path and (f.when is None or f.when(call.json))
+                ),
+                None,
+            )
             if failure is not None:
                 self._failures.remove(failure)
         if failure is None:

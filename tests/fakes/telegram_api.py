@@ -2,7 +2,10 @@
 
 It runs (uvicorn, in a thread) the few methods the bot uses, records every call, serves the
 files registered with `add_file` for `getFile` downloads, hands queued updates to `getUpdates`
-(honouring `offset`, like Telegram), and answers 429 with `retry_after` on demand.
+(honouring `offset`, like Telegram), and answers 429 with `retry_after` on demand. With
+`fail_at_random` it also fails a share of the sends at random (reproducibly, see
+`tests.fakes.flaky`): 500/502, 429 with `retry_after`, stalls past the client's timeout, and
+messages accepted but answered too late (`Call.late`).
 
 Also here: builders for real-shaped updates (`text_update`, `callback_update`,
 `document_update`, `photo_update`) and `running_telegram_app`, the real app wired to the fake.
@@ -13,12 +16,13 @@ modules load them with `pytest_plugins = ["tests.fakes.telegram_fixtures"]`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +38,7 @@ from bot.server import create_app
 from bot.telegram import TelegramRuntime
 from core.settings import Settings
 from storage.db import Database
+from tests.fakes.flaky import Flakiness, Outcome
 
 TOKEN = "123456:TEST-fake-token"
 BOT_USER = {
@@ -55,6 +60,9 @@ class Call:
     params: dict[str, str]
     files: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)
     status: int = 200  # what the fake answered (429 for a rate-limited call...)
+    # Accepted (the chat got it) but answered only after the client's timeout (fail_at_random):
+    # the client saw a failure, so the outbox sending it again is expected.
+    late: bool = False
 
     @property
     def chat_id(self) -> str | None:
@@ -104,6 +112,9 @@ class FakeTelegramAPI:
         self._limits: list[_RateLimit] = []
         self._blocked: set[str] = set()
         self._message_ids = itertools.count(1000)
+        self._flaky: Flakiness | None = None
+        self._flaky_methods: frozenset[str] = frozenset()
+        self._stalling = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -193,6 +204,31 @@ class FakeTelegramAPI:
         with self._lock:
             self._blocked.add(str(chat_id))
 
+    def fail_at_random(
+        self,
+        flakiness: Flakiness,
+        *,
+        methods: Iterable[str] = ("sendMessage", "sendDocument"),
+    ) -> Flakiness:
+        """From now on fail a share of the calls of `methods` as `flakiness` decides (per chat
+        and content): 500/502, 429 with `retry_after`, a stall past the client's timeout ending
+        in a 500, or the message accepted and answered too late (`Call.late`)."""
+        with self._lock:
+            self._flaky = flakiness
+            self._flaky_methods = frozenset(m.lower() for m in methods)
+        return flakiness
+
+    def stop_failing(self) -> None:
+        """Answer every call normally again."""
+        with self._lock:
+            self._flaky = None
+
+    @property
+    def stalling(self) -> int:
+        """Answers held back by a random stall right now."""
+        with self._lock:
+            return self._stalling
+
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates."""
         with self._lock:
@@ -254,6 +290,9 @@ class FakeTelegramAPI:
             # Recorded on arrival: a long poll is visible while it waits.
             call = Call(method, params, files)
             self._record(call)
+            flaky = await self._flaky_answer(call)
+            if flaky is not None:
+                return flaky
             response = await self._respond(method, params, files)
             call.status = response.status_code
             return response
@@ -287,6 +326,44 @@ class FakeTelegramAPI:
         if method.lower() == "getupdates":
             return await self._get_updates(params)
         return self._answer(method.lower(), params, files)
+
+    async def _flaky_answer(self, call: Call) -> Response | None:
+        """The random failure `fail_at_random` picked for this call, or None to answer it."""
+        with self._lock:
+            flaky = self._flaky if call.method.lower() in self._flaky_methods else None
+        if flaky is None:
+            return None
+        decision = flaky.decide(f"{call.method.lower()}|{call.chat_id}|{_content_key(call)}")
+        outcome = decision.outcome
+        if outcome is Outcome.OK:
+            return None
+        if outcome is Outcome.RATE_LIMITED:
+            wait = decision.retry_after
+            call.status = 429
+            return _error(
+                429, f"Too Many Requests: retry after {wait}", parameters={"retry_after": wait}
+            )
+        if outcome is Outcome.LATE:
+            response = await self._respond(call.method, call.params, call.files)
+            call.status, call.late = response.status_code, True
+            await self._stall(flaky.stall)
+            return response
+        # The status is known (and recorded) before any stall: tests may look meanwhile.
+        call.status = 502 if outcome is Outcome.ERROR and decision.variant % 2 else 500
+        if outcome is Outcome.STALL:
+            await self._stall(flaky.stall)
+        if call.status == 502:
+            return Response("<html><body>502 Bad Gateway</body></html>", status_code=502)
+        return _error(500, "Internal Server Error")
+
+    async def _stall(self, seconds: float) -> None:
+        with self._lock:
+            self._stalling += 1
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            with self._lock:
+                self._stalling -= 1
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -392,6 +469,16 @@ async def _read_params(
                 files[key] = files.pop(value[9:])
     params.update({k: v for k, v in request.query_params.items() if k not in params})
     return params, files
+
+
+def _content_key(call: Call) -> str:
+    """What a call sends, for telling one message from another: its text, or its file."""
+    if "text" in call.params:
+        return call.params["text"]
+    digest = hashlib.sha256()
+    for name, (filename, data) in sorted(call.files.items()):
+        digest.update(f"{name}|{filename}|".encode() + data)
+    return digest.hexdigest()
 
 
 def _ok(result: Any) -> Response:
