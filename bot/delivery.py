@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
+# A claimed row is not sent this close to its claim running out (another sweep may take it).
+LEASE_MARGIN = timedelta(seconds=5)
 
 
 class RetryAfter(Exception):
@@ -98,94 +101,123 @@ async def send_claimed(
 ) -> DeliveryReport:
     """Send rows this server has claimed, in order, and record each outcome.
 
-    With `marks` (the few replies of one update), the rows sent are marked after the last send,
-    in a transaction shared with the other updates finishing at the same moment, instead of one
-    each: a crash in between resends those few replies (at-least-once), never loses one.
+    Each row is marked sent right after its send; with `marks` (the replies of one update) in a
+    commit shared with the other updates finishing at the same moment, which the sends do not
+    wait for. A row whose claim is about to run out is not sent: it and the rows after it are
+    handed back, due at once, so another sweep never sends a row this one might still send.
     """
-    mark_together = marks is not None
+    started = time.monotonic()
     sent = retried = failed = 0
-    sent_ids: list[int] = []
+    marking: list[asyncio.Future[None]] = []
     # After a failure, later messages to the same chat wait with it, so the chat stays in order.
     held: dict[tuple[str, str], datetime] = {}
-    try:
-        for row in claimed:
-            chat = (row.channel, row.recipient)
-            if chat in held:
-                async with db.transaction() as conn:
-                    await repo.mark_retry(
-                        conn,
-                        id=row.id,
-                        at=now,
-                        retry_at=held[chat],
-                        error=None,
-                        count_attempt=False,
-                    )
-                retried += 1
-                continue
-            outcome, retry_at = await _send_one(db, senders[row.channel], row, now, max_attempts)
-            if outcome == "sent":
-                sent += 1
-                sent_ids.append(row.id)
-                if not mark_together:
-                    await _mark_sent(db, sent_ids, now)
-                    sent_ids.clear()
-            elif outcome == "retry":
-                retried += 1
-                assert retry_at is not None
-                held[chat] = retry_at
+    for index, row in enumerate(claimed):
+        at = now + timedelta(seconds=time.monotonic() - started)
+        if at >= row.next_attempt_at - LEASE_MARGIN:
+            await _hand_back(db, claimed[index:], now)
+            retried += len(claimed) - index
+            break
+        chat = (row.channel, row.recipient)
+        if chat in held:
+            async with db.transaction() as conn:
+                await repo.mark_retry(
+                    conn, id=row.id, at=now, retry_at=held[chat], error=None, count_attempt=False
+                )
+            retried += 1
+            continue
+        outcome, retry_at = await _send_one(db, senders[row.channel], row, now, max_attempts)
+        if outcome == "sent":
+            sent += 1
+            if marks is not None:
+                marking.append(marks.add([row.id], now))
             else:
-                failed += 1
-    finally:
-        if marks is not None:
-            await marks.mark(sent_ids, now)
+                await _mark_sent(db, [row.id], now)
+        elif outcome == "retry":
+            retried += 1
+            assert retry_at is not None
+            held[chat] = retry_at
         else:
-            await _mark_sent(db, sent_ids, now)
+            failed += 1
+    if marking:
+        await asyncio.gather(*(asyncio.shield(done) for done in marking))
     return DeliveryReport(sent=sent, retried=retried, failed=failed)
+
+
+async def _hand_back(db: Database, rows: Sequence[repo.OutboxRecord], at: datetime) -> None:
+    """Give claimed rows back unsent, due at once and without counting the claim's attempt."""
+    async with db.transaction() as conn:
+        for row in rows:
+            await repo.mark_retry(
+                conn, id=row.id, at=at, retry_at=at, error=None, count_attempt=False
+            )
 
 
 class SentMarks:
     """Marks sent rows for many concurrent callers in one transaction (a group commit).
 
-    Each caller waits until its own rows are committed as sent; callers arriving while a
-    commit runs share the next one. On a busy server this turns one transaction per update
-    into one per burst.
+    Callers queue their rows with `add` and may wait for the returned future; callers arriving
+    while a commit runs share the next one. On a busy server this turns one transaction per
+    sent reply into one per burst. A batch that fails is retried one caller at a time, so one
+    bad caller does not fail the others. `aclose` waits for the last commit.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._waiting: list[tuple[list[int], datetime, asyncio.Future[None]]] = []
-        self._committing = False
-        self._task: asyncio.Task[None] | None = None  # held: the loop keeps only weak ones
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, ids: Sequence[int], at: datetime) -> asyncio.Future[None]:
+        """Queue `ids` to be recorded as sent at `at`; the future is done once they are."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._waiting.append((list(ids), at, done))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._commit_all())
+        return done
 
     async def mark(self, ids: Sequence[int], at: datetime) -> None:
-        """Return once `ids` are recorded as sent at `at` (raises if that commit failed)."""
-        if not ids:
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((list(ids), at, done))
-        if not self._committing:
-            self._committing = True
-            self._task = asyncio.get_running_loop().create_task(self._commit_all())
-        await asyncio.shield(done)
+        """Return once `ids` are recorded as sent at `at` (raises if that failed)."""
+        if ids:
+            await asyncio.shield(self.add(ids, at))
+
+    async def aclose(self) -> None:
+        """Wait until everything queued is committed (before the database is closed)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
 
     async def _commit_all(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    async with self.db.transaction() as conn:
-                        for ids, at, _ in batch:
-                            await repo.mark_sent(conn, ids=ids, at=at)
-                except Exception as exc:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                else:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
-        finally:
-            self._committing = False
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._commit(batch)
+            except Exception:
+                for one in batch:
+                    try:
+                        await self._commit([one])
+                    except Exception as exc:
+                        _settle(one[2], exc)
+                    else:
+                        _settle(one[2], None)
+            else:
+                for _, _, done in batch:
+                    _settle(done, None)
+
+    async def _commit(self, batch: list[tuple[list[int], datetime, asyncio.Future[None]]]) -> None:
+        async with self.db.transaction() as conn:
+            for ids, at, _ in batch:
+                await repo.mark_sent(conn, ids=ids, at=at)
+
+
+def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
+    """Resolve a caller's future (once; a caller that gave up is not told)."""
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+        # Retrieved here so a caller that stopped waiting leaves no "never retrieved" warning.
+        done.exception()
 
 
 async def _mark_sent(db: Database, ids: list[int], now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 A message may take several API calls (a long text in parts, a text before its buttons or its
 document). When a later call fails, the outbox retries the whole message; the channel's sender
-remembers here (in memory, for a few hours) how many calls the platform already accepted and
+remembers here (in memory, for an hour) how many calls the platform already accepted and
 sends only the rest, so the person does not read the text twice. A retry on another replica or
 after a restart sends it whole again (at-least-once, like any send cut off by a crash).
 """
@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 
 # How long, and for how many messages, the accepted calls of a half-sent message are remembered
-# (the outbox retries within the hour: its backoff and Meta's waits are shorter).
-HALF_SENT_SECONDS = 6 * 3600.0
+# (the outbox's eight tries are over within about 21 minutes of the first; forgetting soon
+# keeps a later message of the same words to the same chat from being cut short).
+HALF_SENT_SECONDS = 3600.0
 HALF_SENT_LIMIT = 10_000
 
 

@@ -20,8 +20,10 @@ Slots follow the generic cell rate algorithm (virtual scheduling): the bot's mes
 clock and the platform's never reads as a breach. A message the channel sends as several calls
 (a long text in parts) costs one slot per call.
 
-Limits are per process: replicas sharing one bot should share `per_second` between them. A paced
-batch of the sweep (50 rows, even all to one chat) ends within the outbox's 60 s claim lease.
+Limits are per process: the worker processes of one server divide `per_second` between them
+(WORKERS); replicas on other machines sharing one bot should be given their share. The relay
+sends one row at a time, so rows behind a chat that waits for its slot wait too; rows a batch
+does not reach before its claim nearly runs out are handed back unsent (`bot.delivery`).
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ class Pacer:
         if at > now:
             await self.sleep(at - now)
             now = self.clock()
-        # The bot's slot only once the chat's has come, so a waiting chat holds up nobody else.
+        # The bot's slot only once the chat's has come: a chat waiting does not also burn bot
+        # slots. (The relay sends one row at a time, so the rows behind it do wait.)
         at = max(self._bot, now) + (cost - 1) * self.interval
         self._bot = at + self.interval
         if at > now:

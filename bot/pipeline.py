@@ -82,6 +82,10 @@ class Pipeline:
         self.holder = holder
         self.marks = SentMarks(db)
 
+    async def aclose(self) -> None:
+        """Wait for the sent marks still being committed (before the database closes)."""
+        await self.marks.aclose()
+
     async def process(self, inbound: Inbound) -> HandleResult:
         """Handle `inbound` durably, then try to send its replies once.
 

@@ -223,6 +223,8 @@ async def _running(
         if sender is not None:
             runtime.add_sender(channel.name, sender)
     async with AsyncExitStack() as stack:
+        # Last out: replies sent while the channels stopped are recorded as sent.
+        stack.push_async_callback(pipeline.aclose)
         for channel in channels:
             if channel.lifespan is not None:
                 await stack.enter_async_context(channel.lifespan(runtime))

@@ -139,14 +139,8 @@ class Database:
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 300}
-        # `transaction()` always ends its block with COMMIT or ROLLBACK, so the pool's own
-        # rollback on every check-in is one more trip to the driver thread for nothing.
         engine = create_async_engine(
-            self.url,
-            echo=echo,
-            async_creator=async_creator(self.url),
-            pool_reset_on_return=None,
-            **kwargs,
+            self.url, echo=echo, async_creator=async_creator(self.url), **kwargs
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)

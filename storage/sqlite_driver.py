@@ -138,7 +138,10 @@ class Connection:
         await self._run(self._conn.commit)
 
     async def rollback(self) -> None:
-        await self._run(self._conn.rollback)
+        # The pool rolls back every connection it takes back; after a COMMIT there is nothing
+        # to roll back, and asking costs a trip to the thread. After a failed COMMIT there is.
+        if self._conn.in_transaction:
+            await self._run(self._conn.rollback)
 
     async def create_function(self, *args: Any, **kw: Any) -> None:
         await self._run(lambda: self._conn.create_function(*args, **kw))

@@ -69,11 +69,23 @@ def _serve_workers(processes: int, host: str, port: int, server_level: int) -> N
     import uvicorn
     from sqlalchemy.engine import make_url
 
-    if make_url(get_settings().database_url).get_backend_name() == "sqlite":
+    from bot.telegram.channel import telegram_mode
+
+    settings = get_settings()
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
         typer.echo(
             _(
                 "SQLite hanya dapat dipakai satu proses server. Untuk beberapa proses "
                 "(WORKERS), pakai PostgreSQL (DATABASE_URL)."
+            ),
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    if settings.telegram_bot_token and telegram_mode(settings) == "polling":
+        typer.echo(
+            _(
+                "Telegram dalam mode polling hanya dapat diambil oleh satu proses. Untuk "
+                "beberapa proses (WORKERS), pakai mode webhook (TELEGRAM_MODE=webhook)."
             ),
             err=True,
         )

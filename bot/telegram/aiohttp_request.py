@@ -81,11 +81,13 @@ class AiohttpRequest(BaseRequest):
             write = self._media_write_timeout
         connect = self._connect_timeout if connect_timeout is _DEFAULT else connect_timeout
         pool = self._pool_timeout if pool_timeout is _DEFAULT else pool_timeout
-        # aiohttp's connect timeout includes waiting for a free pooled connection.
+        # aiohttp's connect timeout includes waiting for a free pooled connection. Its read
+        # timeout starts only once the body is written, and it has no write timeout: the total
+        # bounds an upload that stalls (httpx bounded each write).
         timeout = aiohttp.ClientTimeout(
-            total=None,
+            total=_sum(connect, pool, write, read),
             connect=_sum(connect, pool),
-            sock_read=_max(read, write),
+            sock_read=read,
         )
         try:
             body: Any = _form(fields, files) if files else fields
@@ -122,7 +124,9 @@ class AiohttpRequest(BaseRequest):
 def _form(fields: dict[str, str] | None, files: dict[str, Any]) -> aiohttp.FormData:
     """A multipart body: the plain parameters, then each file as PTB prepared it
     (filename, content, mime type)."""
-    form = aiohttp.FormData()
+    # File names as they are (UTF-8), not percent-encoded: "Scan KTP saya.pdf" reaches the
+    # chat under that name, as with httpx.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in (fields or {}).items():
         form.add_field(name, value)
     for name, part in files.items():
@@ -135,8 +139,3 @@ def _form(fields: dict[str, str] | None, files: dict[str, Any]) -> aiohttp.FormD
 
 def _sum(*values: float | None) -> float | None:
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-
-def _max(*values: float | None) -> float | None:
-    known = [v for v in values if v is not None]
-    return max(known) if known else None

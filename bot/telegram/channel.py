@@ -23,7 +23,7 @@ from bot.telegram.adapter import CHANNEL
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.commands import register_commands
 from bot.telegram.files import FileFetcher
-from bot.telegram.pacing import paced
+from bot.telegram.pacing import paced, telegram_pacer
 from bot.telegram.polling import ALLOWED_UPDATES, poll_forever
 from bot.telegram.sender import TelegramSender
 from bot.telegram.service import TelegramService
@@ -107,7 +107,9 @@ async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         bot=bot, service=service, mode=mode, webhook_secret=webhook_secret(settings)
     )
     runtime.services[CHANNEL] = telegram
-    runtime.add_sender(CHANNEL, paced(TelegramSender(bot)))
+    runtime.add_sender(
+        CHANNEL, paced(TelegramSender(bot), telegram_pacer(processes=settings.workers))
+    )
     task = asyncio.create_task(_run(telegram, settings), name="telegram")
     try:
         yield
@@ -118,6 +120,9 @@ async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         runtime.services.pop(CHANNEL, None)
         await http.aclose()
         await bot.shutdown()
+        # PTB skips that when the bot never finished `initialize` (Telegram unreachable at
+        # start), yet replies may have opened the Bot API connections since.
+        await bot.request.shutdown()
 
 
 async def _officer_chats(telegram: TelegramRuntime, settings: Settings) -> list[str]:

@@ -27,12 +27,14 @@ CHAT_BURST = 3
 
 def telegram_pacer(
     *,
+    processes: int = 1,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> Pacer:
-    """A pacer at Telegram's limits (one per bot: the limits are the bot's)."""
+    """A pacer at Telegram's limits (the limits are the bot's: `processes` server processes on
+    this machine (WORKERS) share them)."""
     return Pacer(
-        per_second=MESSAGES_PER_SECOND - LIVE_RESERVE_PER_SECOND,
+        per_second=(MESSAGES_PER_SECOND - LIVE_RESERVE_PER_SECOND) / max(processes, 1),
         chat_interval=CHAT_INTERVAL_SECONDS,
         chat_burst=CHAT_BURST,
         clock=clock,

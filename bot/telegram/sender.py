@@ -88,6 +88,8 @@ class TelegramSender:
                 if index >= done:
                     await call()
                     done = index + 1
+        except (tg_error.Forbidden, tg_error.BadRequest, tg_error.ChatMigrated):
+            raise  # never retried: nothing to remember
         except BaseException:
             if key is not None and 0 < done < len(calls):
                 self._half_sent.remember(key, done)

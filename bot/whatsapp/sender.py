@@ -13,7 +13,7 @@ Reasons never carry personal data: only HTTP statuses, Meta error codes and fixe
 
 A message may take several API calls (a long text before its buttons, a text before its
 document). When a later call fails, the outbox retries the whole message; the sender remembers
-(in memory, for a few hours) which calls of it Meta already accepted and sends only the rest,
+(in memory, for an hour) which calls of it Meta already accepted and sends only the rest,
 so the contact does not read the text twice. A retry on another replica or after a restart
 sends it whole again (at-least-once, like any send cut off by a crash).
 """
@@ -136,6 +136,8 @@ class WhatsAppSender:
                     done = index + 1
         except _WindowClosed:
             await self._send_template(recipient, message)
+        except PermanentFailure:
+            raise  # never retried: nothing to remember
         except BaseException:
             if 0 < done < len(parts):
                 self._half_sent.remember(key, done)

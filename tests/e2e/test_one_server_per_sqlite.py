@@ -119,3 +119,23 @@ def test_two_worker_processes_on_postgresql_serve_one_port_as_two_replicas(
     slots = sorted(p.name for p in (tmp_path / "data").glob("replica-*.lock"))
     assert len(slots) >= 2
     assert "Traceback" not in server.output()
+
+
+@pytest.mark.postgres
+def test_several_worker_processes_polling_telegram_are_refused_with_a_plain_message(
+    postgres_db: Database, tmp_path: Path, servers: list[Server]
+) -> None:
+    url = postgres_db.url.render_as_string(hide_password=False)
+    env = server_env(
+        tmp_path,
+        WORKERS="2",
+        DATABASE_URL=url,
+        TELEGRAM_BOT_TOKEN="123456:TEST-token",
+        TELEGRAM_MODE="polling",
+    )
+    server = Server(env, tmp_path / "workers.log").start(wait=False)
+    servers.append(server)
+
+    assert server.wait_exit() == 1
+    said = server.output()
+    assert "webhook" in said and "WORKERS" in said and "Traceback" not in said

@@ -3,6 +3,7 @@ replies (long texts, keyboards, documents) and how refusals (429, blocked) are h
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,9 +56,11 @@ class Clock:
 
 
 @pytest.fixture
-def sender(fake_telegram: FakeTelegramAPI, tmp_path: Path) -> TelegramSender:
-    """A sender whose bot talks to the fake."""
-    return TelegramSender(make_bot(telegram_settings(fake_telegram, tmp_path)))
+async def sender(fake_telegram: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[TelegramSender]:
+    """A sender whose bot talks to the fake (its connections closed afterwards)."""
+    bot = make_bot(telegram_settings(fake_telegram, tmp_path))
+    yield TelegramSender(bot)
+    await bot.request.shutdown()
 
 
 async def test_the_command_menu_is_published_in_indonesian_and_english(

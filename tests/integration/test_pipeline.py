@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import metrics
-from bot.delivery import RetryAfter, deliver_pending
+from bot.delivery import RetryAfter, deliver_pending, send_claimed
 from bot.engine import Claim, DialogEngine
 from bot.messages import Inbound, Outbound
 from bot.pipeline import CountingSender, DurableWriteError, Pipeline
@@ -222,3 +222,30 @@ async def test_replies_of_concurrent_updates_are_all_recorded_as_sent_and_never_
     clock.now += timedelta(hours=1)
     await pipeline.sweep()
     assert len(sender.sent) == queued
+
+
+async def test_a_claimed_reply_whose_claim_is_about_to_run_out_is_handed_back_unsent(
+    db: Database, tmp_path: Path
+) -> None:
+    sender = RecordingSender()
+    clock = Clock()
+    pipeline = build(db, tmp_path, clock, {CHANNEL: sender})
+    result = await pipeline.engine.handle(
+        message("/start", "1"), claim=Claim(channels=(CHANNEL,), holder="this-server")
+    )
+    assert result.claimed
+
+    # The sends were held up (a slow Bot API) until the claim nearly ran out: another sweep may
+    # take the rows any moment now, so this one sends none of them.
+    late = clock.now + timedelta(seconds=58)
+    report = await send_claimed(db, {CHANNEL: sender}, result.claimed, now=late)
+
+    assert report.sent == 0 and sender.sent == []
+    # Handed back due at once, without spending an attempt: the sweep sends each once.
+    clock.now = late
+    await pipeline.sweep()
+    assert len(sender.sent) == len(result.claimed)
+    assert await statuses(db) == ["sent"] * len(result.claimed)
+    async with db.transaction() as conn:
+        attempts = list((await conn.execute(select(outbox.c.attempts))).scalars())
+    assert attempts == [1] * len(result.claimed)

@@ -7,7 +7,7 @@ import asyncio
 import socket
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import NetworkError
 
 from bot.telegram import lean
@@ -88,3 +88,21 @@ async def test_a_proxy_named_by_the_environment_is_used_unless_no_proxy_exempts_
         await proxied.request.shutdown()
         server.close()
     assert len(seen) == 1
+
+
+async def test_a_document_keeps_its_file_name_as_the_requester_wrote_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server, port, seen = await answering_server()
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=AiohttpRequest())
+    try:
+        await bot.send_document(
+            chat_id=7, document=InputFile(b"%PDF-1.4", filename="Scan KTP – Budi.pdf")
+        )
+    finally:
+        await bot.request.shutdown()
+        server.close()
+    assert seen and b"/sendDocument" in seen[0]
+    assert 'filename="Scan KTP – Budi.pdf"'.encode() in seen[0]
