@@ -99,7 +99,7 @@ async def send_claimed(
     max_attempts: int = 8,
     marks: SentMarks | None = None,
 ) -> DeliveryReport:
-    """Send rows this server has claimed, in order, and record each outcome.
+    """Send rows this server has claimed, each chat's in order, and record each outcome.
 
     Each row is marked sent right after its send; with `marks` (the replies of one update) in a
     commit shared with the other updates finishing at the same moment, which the sends do not
@@ -107,6 +107,7 @@ async def send_claimed(
     handed back, due at once, so another sweep never sends a row this one might still send.
     """
     started = time.monotonic()
+    claimed = _interleaved(claimed)
     sent = retried = failed = 0
     marking: list[asyncio.Future[None]] = []
     # After a failure, later messages to the same chat wait with it, so the chat stays in order.
@@ -141,6 +142,21 @@ async def send_claimed(
     if marking:
         await asyncio.gather(*(asyncio.shield(done) for done in marking))
     return DeliveryReport(sent=sent, retried=retried, failed=failed)
+
+
+def _interleaved(rows: Sequence[repo.OutboxRecord]) -> list[repo.OutboxRecord]:
+    """The rows chat by chat in turns (each chat's first, then each one's second...), every
+    chat's own in order: a chat with a long backlog, paced at its platform's per-chat rate,
+    then holds up only itself, not the chats whose rows came after it."""
+    queues: dict[tuple[str, str], list[repo.OutboxRecord]] = {}
+    for row in rows:
+        queues.setdefault((row.channel, row.recipient), []).append(row)
+    if len(queues) <= 1:
+        return list(rows)
+    ordered: list[repo.OutboxRecord] = []
+    for turn in range(max(len(queue) for queue in queues.values())):
+        ordered.extend(queue[turn] for queue in queues.values() if turn < len(queue))
+    return ordered
 
 
 async def _hand_back(db: Database, rows: Sequence[repo.OutboxRecord], at: datetime) -> None:

@@ -5,6 +5,7 @@ outbox, and the scheduler's sweep retries it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from bot.engine import Claim, DialogEngine, HandleResult
 from bot.messages import Inbound, Outbound
 from bot.pacing import bulk_relay
 from core.clock import utcnow
+from storage import repositories as repo
 from storage.db import STORAGE_FAILURES, Database
 from storage.repositories import OutboxRecord
 
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 # the scheduler's other jobs (claimed rows are leased, so a batch never repeats a row).
 SWEEP_BATCH = 50
 SWEEP_MAX_BATCHES = 20
+# Replies held behind a message still on its way to their chat are tried again after these
+# waits (doubling up to 1 s) until it is through, for at most this long; then the sweep has them.
+CHASE_FIRST_WAIT = 0.05
+CHASE_SECONDS = 15.0
 
 
 class DurableWriteError(Exception):
@@ -81,9 +87,14 @@ class Pipeline:
         # Names this server on the outbox rows it claims (storage.replica).
         self.holder = holder
         self.marks = SentMarks(db)
+        self._chasers: set[asyncio.Task[None]] = set()
 
     async def aclose(self) -> None:
-        """Wait for the sent marks still being committed (before the database closes)."""
+        """Stop chasing held replies (the sweep has them) and wait for the sent marks still
+        being committed (before the database closes)."""
+        for task in list(self._chasers):
+            task.cancel()
+        await asyncio.gather(*self._chasers, return_exceptions=True)
         await self.marks.aclose()
 
     async def process(self, inbound: Inbound) -> HandleResult:
@@ -114,7 +125,48 @@ class Pipeline:
             await self.deliver(channel, result.outbox_ids)
         else:
             await self._send(channel, result.claimed)
+            sending = {row.id for row in result.claimed}
+            behind = [i for i in result.outbox_ids if i not in sending]
+            if behind:
+                self._chase(behind)
         return result
+
+    def _chase(self, ids: list[int]) -> None:
+        """Send, as soon as it is through, the replies held behind a message still on its way
+        to the same chat (another update's, or a notice), instead of at the next sweep."""
+        task = asyncio.get_running_loop().create_task(self._send_when_free(ids))
+        self._chasers.add(task)
+        task.add_done_callback(self._chasers.discard)
+
+    async def _send_when_free(self, ids: list[int]) -> None:
+        remaining = set(ids)
+        delay = CHASE_FIRST_WAIT
+        deadline = time.monotonic() + CHASE_SECONDS
+        try:
+            while remaining and time.monotonic() < deadline:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                async with self.db.transaction() as conn:
+                    claimed = await repo.claim_outbox(
+                        conn,
+                        now=self.clock(),
+                        limit=len(remaining),
+                        ids=sorted(remaining),
+                        channels=list(self.senders),
+                        holder=self.holder,
+                    )
+                    if not claimed and not await repo.any_due(
+                        conn, ids=sorted(remaining), now=self.clock(), channels=list(self.senders)
+                    ):
+                        return  # sent by a sweep, held for later, or for another channel
+                if claimed:
+                    await send_claimed(
+                        self.db, self.senders, claimed, now=self.clock(), marks=self.marks
+                    )
+                    remaining -= {row.id for row in claimed}
+        except Exception:
+            # They are safe in the outbox: the sweep sends them.
+            log.exception("sending replies held behind an earlier message failed")
 
     async def _send(self, channel: str, claimed: Sequence[OutboxRecord]) -> None:
         """Send the rows claimed in the update's transaction; what fails stays for the sweep."""

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -58,9 +64,36 @@ def is_storage_failure(error: BaseException) -> bool:
     return isinstance(error, STORAGE_FAILURES)
 
 
+# SQLSTATE classes of a server going away or busy, whatever exception class the driver maps
+# them to: 08 connection lost, 40 deadlock/serialisation, 53 out of resources, 57 operator
+# intervention (57P01 shutting down, 57P03 starting up: a restart or a failover).
+_RETRYABLE_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+
+
 def can_retry(error: BaseException) -> bool:
     """True for a storage failure that a retry of the same update may get past."""
-    return isinstance(error, _RETRYABLE)
+    if isinstance(error, _RETRYABLE):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = _sqlstate(error)
+        return state is not None and state[:2] in _RETRYABLE_SQLSTATE_CLASSES
+    return False
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE the driver reported under `error`, if any (asyncpg keeps it on its own
+    exception, which SQLAlchemy wraps)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and len(state) == 5:
+            return state
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None
 
 
 class Database:

@@ -170,6 +170,26 @@ def _claim_statement(*, by_ids: bool, by_channel: bool, postgres: bool) -> Any:
     )
 
 
+async def any_due(
+    conn: AsyncConnection, *, ids: Collection[int], now: datetime, channels: Collection[str]
+) -> bool:
+    """True when one of these rows is still to be sent now on one of `channels` (waiting
+    behind an earlier message to its chat, not claimed, not held for later)."""
+    if not ids or not channels:
+        return False
+    found = await conn.execute(
+        select(outbox.c.id)
+        .where(
+            outbox.c.id.in_(list(ids)),
+            outbox.c.channel.in_(list(channels)),
+            outbox.c.status == OUTBOX_PENDING,
+            outbox.c.next_attempt_at <= now,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def mark_sent(
     conn: AsyncConnection, *, id: int | None = None, ids: Collection[int] = (), at: datetime
 ) -> None:
