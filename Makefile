@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_sweeps.py --postgres auto
 	$(BIN)/python benchmarks/bench_outbox_relay.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/tables.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
