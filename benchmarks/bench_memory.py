@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,50 +36,14 @@ from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 from benchmarks.results_file import median, save  # noqa: E402
+from benchmarks.servers import Step, dialog_script, free_port, server_env  # noqa: E402
 from benchmarks.ticket_copies import copy_tickets, file_template  # noqa: E402
 from bot.engine import DialogEngine  # noqa: E402
-from bot.messages import Inbound  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import tickets  # noqa: E402
 
 SECRET = "bench-webhook-secret_0123456789"
-FIRST_TEXT = "internet di kantor mati sejak pagi"
-ANSWERS = [
-    "Dinas Pendidikan",
-    "Budi Santoso",
-    "Gedung A lantai 2, Jl. Pulau Lepar",
-    "Koneksi internet di ruang rapat putus sejak pagi",
-    "081234567890",
-]
-Step = tuple[str | None, str | None]  # (text, tap)
-
-
-def server_env(data_dir: Path, database_url: str, port: int, bot_api: str) -> dict[str, str]:
-    """What `tests/support/serve.py` gives a server, plus the Telegram webhook channel."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(data_dir),
-            "AGENCY": "babel",
-            "LOCALE": "id",
-            "LOG_LEVEL": "WARNING",
-            "HTTP_PROXY": "http://127.0.0.1:9",
-            "HTTPS_PROXY": "http://127.0.0.1:9",
-            "ALL_PROXY": "http://127.0.0.1:9",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_MODE": "webhook",
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": f"{bot_api}/bot",
-            "TELEGRAM_FILE_BASE_URL": f"{bot_api}/file/bot",
-        }
-    )
-    return env
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -106,40 +68,6 @@ async def fill(data_dir: Path, size: int) -> str:
         await copy_tickets(db, template, size)
     await db.dispose()
     return url
-
-
-async def dialog_script() -> list[Step]:
-    """The steps of a whole babel intake, found by running the dialog once on a scratch DB."""
-    answers = iter(ANSWERS)
-    steps: list[Step] = [(FIRST_TEXT, None)]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/script.db"
-        settings = Settings(_env_file=None, database_url=url, data_dir=Path(tmp), agency="babel")  # type: ignore[call-arg]
-        db = Database(url)
-        await db.upgrade()
-        engine = DialogEngine(db=db, settings=settings)
-        try:
-            for turn in range(40):
-                text, tap = steps[-1]
-                inbound = Inbound(
-                    channel="telegram",
-                    chat_id="1",
-                    user_id="1",
-                    update_id=str(turn),
-                    text=text,
-                    choice=tap,
-                )
-                result = await engine.handle(inbound)
-                if any("BABEL-" in reply.text for reply in result.replies):
-                    return steps
-                data = [c.data for c in result.replies[-1].choices]
-                tap = next(
-                    (d for d in ("sum:send", "skip") if d in data), data[0] if data else None
-                )
-                steps.append((None, tap) if tap else (next(answers, "Tidak ada"), None))
-        finally:
-            await db.dispose()
-    raise RuntimeError("the scripted dialog did not file a ticket")
 
 
 _update_ids = itertools.count(800_000_000)
@@ -230,7 +158,7 @@ async def run_once(
 ) -> dict[str, Any]:
     before = await count_tickets(url)
     port = free_port()
-    env = server_env(data_dir, url, port, fake.url)
+    env = server_env(data_dir, url, port, fake.url, token=TOKEN, secret=SECRET)
     process = start_server(env, data_dir / "serve.log")
     try:
         started = time.monotonic()
@@ -266,12 +194,6 @@ async def count_tickets(url: str) -> int:
             return int((await conn.execute(select(func.count()).select_from(tickets))).scalar_one())
     finally:
         await db.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def office_open_now() -> bool:

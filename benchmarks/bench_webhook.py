@@ -44,10 +44,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from results_file import median, percentile, save  # noqa: E402
+from servers import Step, dialog_script, free_port, server_env  # noqa: E402
 
 TOKEN = "123456:BENCH-token"
 SECRET = "bench-secret-0123456789"
-FIRST_TEXT = "internet di kantor mati sejak pagi"
 
 
 # --------------------------------------------------------------------------- the fake Bot API
@@ -136,12 +136,6 @@ def _run_bare(port: int) -> None:
 # --------------------------------------------------------------------------- processes
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_port(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,25 +170,9 @@ def start_servicedesk(
     database_url: str, data_dir: Path, fake_port: int, workers: int = 1
 ) -> Process:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(data_dir),
-            "AGENCY": "babel",
-            "LOCALE": "id",
-            "LOG_LEVEL": "WARNING",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_MODE": "webhook",
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{fake_port}/bot",
-            "TELEGRAM_FILE_BASE_URL": f"http://127.0.0.1:{fake_port}/file/bot",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "WORKERS": str(workers),
-        }
+    bot_api = f"http://127.0.0.1:{fake_port}"
+    env = server_env(
+        data_dir, database_url, port, bot_api, token=TOKEN, secret=SECRET, WORKERS=str(workers)
     )
     data_dir.mkdir(parents=True, exist_ok=True)
     script = Path(sys.executable).with_name("servicedesk")
@@ -224,52 +202,6 @@ def _wait_healthy(port: int, timeout: float = 60) -> None:
 
 
 # --------------------------------------------------------------------------- the dialog script
-
-
-async def dialog_script() -> list[tuple[str | None, str | None]]:
-    """The (text, tap) steps of a whole babel intake, found by running the dialog once."""
-    from bot.engine import DialogEngine
-    from bot.messages import Inbound
-    from core.settings import Settings
-    from storage.db import Database
-
-    answers = iter(
-        [
-            "Dinas Pendidikan",
-            "Budi Santoso",
-            "Gedung A lantai 2, Jl. Pulau Lepar",
-            "Koneksi internet di ruang rapat putus sejak pagi",
-            "081234567890",
-        ]
-    )
-    steps: list[tuple[str | None, str | None]] = [(FIRST_TEXT, None)]
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{tmp}/script.db", data_dir=Path(tmp), agency="babel"
-        )
-        db = Database(settings.database_url)
-        await db.upgrade()
-        engine = DialogEngine(db=db, settings=settings)
-        for turn in range(40):
-            text, tap = steps[-1]
-            result = await engine.handle(
-                Inbound(
-                    channel="telegram",
-                    chat_id="1",
-                    user_id="1",
-                    update_id=str(turn),
-                    text=text,
-                    choice=tap,
-                )
-            )
-            if any("BABEL-" in r.text for r in result.replies):
-                await db.dispose()
-                return steps
-            data = [c.data for c in result.replies[-1].choices]
-            chosen = next((d for d in ("sum:send", "skip") if d in data), data[0] if data else None)
-            steps.append((None, chosen) if chosen else (next(answers, "Tidak ada"), None))
-        await db.dispose()
-    raise RuntimeError("the scripted dialog did not file a ticket")
 
 
 def update_body(update_id: int, chat: int, text: str | None, tap: str | None) -> bytes:
@@ -341,7 +273,7 @@ class Chats:
         self.chats = itertools.count(10_000_000)
         self.updates = itertools.count(1)
 
-    def steps(self, mix: str, script: list[tuple[str | None, str | None]]) -> Iterator[bytes]:
+    def steps(self, mix: str, script: list[Step]) -> Iterator[bytes]:
         """Bodies for one connection, forever: each time a new chat, whole dialog or first words."""
         while True:
             chat = next(self.chats)
@@ -368,7 +300,7 @@ async def load(
     connections: int,
     seconds: float,
     mix: str,
-    script: list[tuple[str | None, str | None]],
+    script: list[Step],
     chats: Chats,
     warmup: float = 1.0,
 ) -> RunResult:
@@ -571,9 +503,7 @@ def profile_summary(raw: Path) -> dict[str, float]:
     return {name: round(count * 100 / max(total, 1), 1) for name, count in ordered}
 
 
-async def profile(
-    script: list[tuple[str | None, str | None]], chats: Chats, fake_port: int
-) -> dict[str, float] | None:
+async def profile(script: list[Step], chats: Chats, fake_port: int) -> dict[str, float] | None:
     """py-spy (if installed) on the SQLite server during 8 s of dialogs at 8 connections."""
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
